@@ -1,0 +1,15 @@
+//! Roster's API service: the axum server, the GraphQL schema, auth, and the
+//! `roster` command line. Rules live in `roster-domain`, SQL in `roster-persistence`.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod graphql;
+mod http;
+pub mod services;
+pub mod startup;
+pub mod state;
+
+pub use config::Settings;
+pub use startup::Application;

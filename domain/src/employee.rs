@@ -116,7 +116,7 @@ pub struct RuleContext<'a> {
     pub today: NaiveDate,
     pub default_language: Language,
     /// R-GRP-1/R-IMP-6: whether a group id belongs to this company.
-    pub group_exists: &'a dyn Fn(Uuid) -> bool,
+    pub group_exists: &'a (dyn Fn(Uuid) -> bool + Sync),
 }
 
 fn required_name(field: &'static str, label: &str, raw: &str, violations: &mut Vec<Violation>) -> String {

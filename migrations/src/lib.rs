@@ -1,0 +1,23 @@
+//! Roster's schema as sea-orm migrations. Every migration uses only the portable
+//! schema builder, so the same steps run unchanged on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_companies;
+mod m20261123_000002_create_groups_and_policies;
+mod m20261123_000003_create_employees;
+mod m20261123_000004_create_grants_and_audit;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_companies::Migration),
+            Box::new(m20261123_000002_create_groups_and_policies::Migration),
+            Box::new(m20261123_000003_create_employees::Migration),
+            Box::new(m20261123_000004_create_grants_and_audit::Migration),
+        ]
+    }
+}

@@ -1,0 +1,13 @@
+//! Roster's persistence: sea-orm entities, repositories and transactions.
+//!
+//! SQL stays here. Every repository function takes `&impl ConnectionTrait`, so the
+//! same function works on the pool or inside a transaction the caller opened.
+
+pub mod db;
+mod entities;
+pub mod error;
+pub mod repo;
+
+pub use db::{Database, DatabaseKind};
+pub use error::RepoError;
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};

@@ -10,7 +10,7 @@ fn known_group() -> Uuid {
     Uuid::from_u128(7)
 }
 
-fn ctx_with<'a>(group_exists: &'a dyn Fn(Uuid) -> bool) -> RuleContext<'a> {
+fn ctx_with<'a>(group_exists: &'a (dyn Fn(Uuid) -> bool + Sync)) -> RuleContext<'a> {
     RuleContext { today: d(TODAY), default_language: Language::Nl, group_exists }
 }
 

@@ -1,0 +1,159 @@
+//! The `roster` command line: serve, migrate, schema, token, company create.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::auth::{Authenticator, Role, parse_ttl};
+use crate::config::{AuthArgs, DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
+use crate::startup::Application;
+
+#[derive(Parser)]
+#[command(name = "roster", version, about = "Roster: keeps a platform's employee directory right")]
+struct Cli {
+    /// Database URL: a SQLite file (created if missing) or postgres://…
+    #[arg(long, env = "ROSTER_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    database_url: String,
+    #[command(flatten)]
+    auth: AuthArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the GraphQL API (migrating the database first).
+    Serve {
+        #[arg(long, env = "ROSTER_BIND", default_value = DEFAULT_BIND)]
+        bind: SocketAddr,
+    },
+    /// Run pending database migrations.
+    Migrate,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Mint a token with the configured secret.
+    Token {
+        #[arg(long)]
+        role: Role,
+        /// The company the token acts for (not needed for support).
+        #[arg(long)]
+        company: Option<Uuid>,
+        #[arg(long, default_value = "roster-cli")]
+        subject: String,
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+        /// Extra scopes, e.g. imports:write (repeatable).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+    /// Manage companies.
+    Company {
+        #[command(subcommand)]
+        command: CompanyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CompanyCommand {
+    /// Create a company and print its id.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "en")]
+        language: String,
+        #[arg(long, default_value = "Europe/Amsterdam")]
+        time_zone: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate => {
+            roster_persistence::Database::connect(&cli.database_url).await.map_err(|e| e.to_string())?;
+            eprintln!("migrations applied to {}", redact(&cli.database_url));
+            Ok(())
+        }
+        Command::Serve { bind } => serve(&cli.auth, cli.database_url, bind).await,
+        Command::Token { role, company, subject, ttl, scopes } => {
+            let resolved = cli.auth.resolve(&cli.database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
+            let auth = Authenticator::new(&resolved.settings).map_err(|e| e.to_string())?;
+            if role != Role::Support && company.is_none() {
+                return Err("--company is required for this role".into());
+            }
+            let ttl = parse_ttl(&ttl)?;
+            println!("{}", auth.mint(&subject, role, company, scopes, ttl).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        Command::Company { command: CompanyCommand::Create { name, language, time_zone } } => {
+            let db = roster_persistence::Database::connect(&cli.database_url).await.map_err(|e| e.to_string())?;
+            let company = roster_domain::Company {
+                id: Uuid::now_v7(),
+                name: roster_domain::CompanyName::parse(&name).map_err(|e| e.to_string())?,
+                default_language: roster_domain::Language::parse(&language).map_err(|e| e.to_string())?,
+                time_zone: roster_domain::TimeZoneName::parse(&time_zone).map_err(|e| e.to_string())?,
+                settings: roster_domain::CompanySettings::default(),
+            };
+            roster_persistence::repo::companies::insert(&db.conn, &company, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
+            println!("{}", company.id);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(auth: &AuthArgs, database_url: String, bind: SocketAddr) -> Result<(), String> {
+    let resolved = auth.resolve(&database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
+    if let Some(path) = &resolved.generated_secret_at {
+        eprintln!(
+            "No ROSTER_JWT_SECRET or ROSTER_JWT_PUBLIC_KEY set: generated a secret in {}.\nMint a token with: roster token --role admin --company <company-id>",
+            path.display()
+        );
+    }
+    let settings = Settings { bind, database_url: database_url.clone(), auth: resolved.settings };
+    let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+    tracing::info!(port = app.port(), database = %redact(&database_url), "roster listening on http://{}:{}/graphql", bind.ip(), app.port());
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+/// Hides a password in a database URL before it is logged.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,123 @@
+//! Typed settings. Tests build them directly; the binary reads `ROSTER_*` variables.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use crate::auth::{AuthSettings, JwtKey};
+
+/// Everything `Application::build` needs; no global configuration anywhere.
+#[derive(Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    pub auth: AuthSettings,
+}
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://roster.db";
+const SECRET_FILE: &str = "roster.jwt-secret";
+
+/// The key settings as given on the command line or in the environment.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AuthArgs {
+    /// HS256 shared secret (at least 32 characters).
+    #[arg(long, env = "ROSTER_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+    /// PEM public key for RS256 or ES256 tokens (the PEM text itself).
+    #[arg(long, env = "ROSTER_JWT_PUBLIC_KEY", hide_env_values = true, global = true)]
+    pub jwt_public_key: Option<String>,
+    /// Accepted `iss` claim; checked when set.
+    #[arg(long, env = "ROSTER_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+    /// Accepted `aud` claim; checked when set.
+    #[arg(long, env = "ROSTER_JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+}
+
+/// Where a generated secret is kept: next to the SQLite file, so tokens survive
+/// a restart; in the working directory for other databases.
+pub fn secret_file_for(database_url: &str) -> PathBuf {
+    let path = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:")).map(|p| p.split('?').next().unwrap_or(p));
+    match path.filter(|p| !p.is_empty() && *p != ":memory:") {
+        Some(db) => Path::new(db).parent().map(|d| d.join(SECRET_FILE)).unwrap_or_else(|| PathBuf::from(SECRET_FILE)),
+        None => PathBuf::from(SECRET_FILE),
+    }
+}
+
+/// Outcome of resolving the key: whether a secret had to be generated now.
+pub struct ResolvedAuth {
+    pub settings: AuthSettings,
+    pub generated_secret_at: Option<PathBuf>,
+}
+
+impl AuthArgs {
+    /// Uses the configured key, else the secret file, else generates one there,
+    /// so `roster serve` starts for a newcomer with nothing configured.
+    pub fn resolve(&self, database_url: &str) -> std::io::Result<ResolvedAuth> {
+        let settings = |key| AuthSettings { key, issuer: self.jwt_issuer.clone(), audience: self.jwt_audience.clone() };
+        if let Some(pem) = &self.jwt_public_key {
+            return Ok(ResolvedAuth { settings: settings(JwtKey::PublicKeyPem(pem.clone())), generated_secret_at: None });
+        }
+        if let Some(secret) = &self.jwt_secret {
+            return Ok(ResolvedAuth { settings: settings(JwtKey::Secret(secret.clone())), generated_secret_at: None });
+        }
+        let file = secret_file_for(database_url);
+        if let Ok(existing) = std::fs::read_to_string(&file) {
+            if !existing.trim().is_empty() {
+                return Ok(ResolvedAuth { settings: settings(JwtKey::Secret(existing.trim().to_string())), generated_secret_at: None });
+            }
+        }
+        let secret = random_hex(32)?;
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_private(&file, &secret)?;
+        Ok(ResolvedAuth { settings: settings(JwtKey::Secret(secret)), generated_secret_at: Some(file) })
+    }
+}
+
+fn random_hex(bytes: usize) -> std::io::Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    f.write_all(content.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    std::fs::write(path, content)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_lives_next_to_the_sqlite_file() {
+        assert_eq!(secret_file_for("sqlite://data/roster.db?mode=rwc"), PathBuf::from("data/roster.jwt-secret"));
+        assert_eq!(secret_file_for("sqlite://roster.db"), PathBuf::from("roster.jwt-secret"));
+        assert_eq!(secret_file_for("postgres://localhost/x"), PathBuf::from("roster.jwt-secret"));
+    }
+
+    #[test]
+    fn generated_secret_survives_a_restart() {
+        let dir = std::env::temp_dir().join(format!("roster-secret-{}", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}/r.db", dir.display());
+        let first = AuthArgs::default().resolve(&url).unwrap();
+        assert!(first.generated_secret_at.is_some());
+        let second = AuthArgs::default().resolve(&url).unwrap();
+        assert!(second.generated_secret_at.is_none());
+        match (first.settings.key, second.settings.key) {
+            (JwtKey::Secret(a), JwtKey::Secret(b)) => assert_eq!(a, b),
+            _ => panic!("expected secrets"),
+        }
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

@@ -1,0 +1,64 @@
+//! What resolvers read from the context: the app, the verified caller, and a
+//! per-request cache so lists do not query the same company data row by row.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::Context;
+use roster_domain::{BudgetPolicy, CompanyGroup};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Result};
+use crate::state::AppState;
+
+pub fn app<'a>(ctx: &Context<'a>) -> Result<&'a AppState> {
+    ctx.data::<AppState>().map_err(|_| ApiError::Internal("AppState missing from the schema".into()))
+}
+
+pub fn caller<'a>(ctx: &Context<'a>) -> Result<&'a Caller> {
+    ctx.data::<Caller>().map_err(|_| ApiError::Unauthenticated("no verified caller".into()))
+}
+
+/// Company-wide data loaded at most once per request, on first use.
+#[derive(Default)]
+pub struct RequestCache {
+    groups: OnceCell<Arc<HashMap<Uuid, CompanyGroup>>>,
+    group_counts: OnceCell<Arc<HashMap<Uuid, i64>>>,
+    policies: OnceCell<Arc<Vec<BudgetPolicy>>>,
+}
+
+fn cache<'a>(ctx: &Context<'a>) -> Result<&'a RequestCache> {
+    ctx.data::<RequestCache>().map_err(|_| ApiError::Internal("RequestCache missing from the request".into()))
+}
+
+pub async fn groups(ctx: &Context<'_>, company_id: Uuid) -> Result<Arc<HashMap<Uuid, CompanyGroup>>> {
+    let app = app(ctx)?;
+    cache(ctx)?
+        .groups
+        .get_or_try_init(|| async {
+            let list = roster_persistence::repo::groups::list(&app.db.conn, company_id).await?;
+            Ok::<_, ApiError>(Arc::new(list.into_iter().map(|g| (g.id, g)).collect()))
+        })
+        .await
+        .cloned()
+}
+
+pub async fn group_counts(ctx: &Context<'_>, company_id: Uuid) -> Result<Arc<HashMap<Uuid, i64>>> {
+    let app = app(ctx)?;
+    cache(ctx)?
+        .group_counts
+        .get_or_try_init(|| async { Ok::<_, ApiError>(Arc::new(roster_persistence::repo::groups::employee_counts(&app.db.conn, company_id).await?)) })
+        .await
+        .cloned()
+}
+
+pub async fn policies(ctx: &Context<'_>, company_id: Uuid) -> Result<Arc<Vec<BudgetPolicy>>> {
+    let app = app(ctx)?;
+    cache(ctx)?
+        .policies
+        .get_or_try_init(|| async { Ok::<_, ApiError>(Arc::new(roster_persistence::repo::policies::list(&app.db.conn, company_id).await?)) })
+        .await
+        .cloned()
+}

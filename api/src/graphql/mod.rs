@@ -1,0 +1,30 @@
+//! The GraphQL schema: thin resolvers over `services`, types converted from the
+//! domain in `types` (entities never derive GraphQL traits).
+
+mod context;
+mod mutation;
+mod query;
+pub mod types;
+
+use async_graphql::{EmptySubscription, Schema};
+
+pub use context::RequestCache;
+pub use mutation::Mutation;
+pub use query::Query;
+
+use crate::state::AppState;
+
+pub type RosterSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Deep enough for every query of the contract; shallow enough to stop abuse.
+const MAX_DEPTH: usize = 16;
+const MAX_COMPLEXITY: usize = 10_000;
+
+pub fn build_schema(state: AppState) -> RosterSchema {
+    Schema::build(Query, Mutation::default(), EmptySubscription).data(state).limit_depth(MAX_DEPTH).limit_complexity(MAX_COMPLEXITY).finish()
+}
+
+/// The SDL of the schema, as checked in at `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query, Mutation::default(), EmptySubscription).finish().sdl()
+}

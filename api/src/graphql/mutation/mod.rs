@@ -1,0 +1,10 @@
+//! Mutations, merged into the one `Mutation` type of the contract.
+
+mod company;
+mod directory;
+mod employee;
+
+use async_graphql::MergedObject;
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(company::CompanyMutation, directory::DirectoryMutation, employee::EmployeeMutation);

@@ -1,0 +1,70 @@
+//! Read-only entry points; each resolver hands over to a service.
+
+use async_graphql::{Context, Object};
+use roster_persistence::repo::employees::EmployeeFilter as RepoFilter;
+use uuid::Uuid;
+
+use super::context;
+use super::types::company::{Company, Viewer};
+use super::types::directory::{BudgetPolicy, CompanyGroup};
+use super::types::employee::{Employee, EmployeeConnection, EmployeeEdge, EmployeeFilter};
+use super::types::page::{PageInfo, encode_cursor, page_args};
+use crate::error::{ApiError, Result};
+use crate::services::{companies, directory, employees};
+
+#[derive(Default)]
+pub struct Query;
+
+#[Object]
+impl Query {
+    async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
+        let caller = context::caller(ctx)?;
+        Ok(Viewer { subject: caller.subject.clone(), role: caller.role, company_id: caller.company_id })
+    }
+
+    async fn company(&self, ctx: &Context<'_>) -> Result<Company> {
+        let company = companies::get(context::app(ctx)?, context::caller(ctx)?).await?;
+        Ok(Company::from(&company))
+    }
+
+    async fn employees(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+        filter: Option<EmployeeFilter>,
+    ) -> Result<EmployeeConnection> {
+        let (first, after) = page_args(first, after)?;
+        let filter = filter.unwrap_or_default();
+        let repo_filter = RepoFilter {
+            statuses: filter.status.unwrap_or_default().into_iter().map(Into::into).collect(),
+            company_group_id: filter.company_group_id,
+            search: filter.search,
+            updated_since: filter.updated_since,
+        };
+        let (page, today) = employees::page(context::app(ctx)?, context::caller(ctx)?, &repo_filter, first, after).await?;
+        let edges: Vec<EmployeeEdge> =
+            page.items.into_iter().map(|stored| EmployeeEdge { cursor: encode_cursor(stored.employee.id), node: Employee { stored, today } }).collect();
+        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        Ok(EmployeeConnection { edges, page_info: PageInfo { has_next_page: page.has_next_page, end_cursor }, total_count: page.total_count as i32 })
+    }
+
+    /// By id or by e-mail (case-insensitive); null when there is no such employee here.
+    async fn employee(&self, ctx: &Context<'_>, id: Option<Uuid>, email: Option<String>) -> Result<Option<Employee>> {
+        let lookup = match (id, email) {
+            (Some(id), None) => employees::Lookup::Id(id),
+            (None, Some(email)) => employees::Lookup::Email(email),
+            _ => return Err(ApiError::BadUserInput("give exactly one of id or email".into())),
+        };
+        let found = employees::find(context::app(ctx)?, context::caller(ctx)?, lookup).await?;
+        Ok(found.map(|(stored, today)| Employee { stored, today }))
+    }
+
+    async fn company_groups(&self, ctx: &Context<'_>) -> Result<Vec<CompanyGroup>> {
+        Ok(directory::list_groups(context::app(ctx)?, context::caller(ctx)?).await?.into_iter().map(CompanyGroup).collect())
+    }
+
+    async fn budget_policies(&self, ctx: &Context<'_>) -> Result<Vec<BudgetPolicy>> {
+        Ok(directory::list_policies(context::app(ctx)?, context::caller(ctx)?).await?.into_iter().map(BudgetPolicy).collect())
+    }
+}

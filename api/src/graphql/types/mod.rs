@@ -1,0 +1,10 @@
+//! GraphQL types, converted from domain values; names follow the API contract.
+
+pub mod company;
+pub mod directory;
+pub mod employee;
+pub mod enums;
+pub mod inputs;
+pub mod page;
+pub mod payloads;
+pub mod scalars;

@@ -1,0 +1,189 @@
+//! Our own GraphQL-over-HTTP handler around async-graphql.
+//!
+//! Stock async-graphql-axum answers `application/graphql-response+json` even to
+//! `Accept: application/json`, gives 200 with `data: null` for documents that do
+//! not parse or validate, runs mutations over GET, ignores `operationName` on GET
+//! and parses any content type as JSON. This handler fixes each of those.
+
+use std::collections::HashMap;
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{BatchRequest, Request, Variables};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::Value as Json;
+
+use super::negotiate::{ResponseType, not_acceptable};
+use super::{HttpState, graphiql};
+use crate::auth::Caller;
+use crate::graphql::RequestCache;
+
+/// At most this many operations in one JSON array batch.
+const MAX_BATCH: usize = 10;
+
+pub async fn get(State(state): State<HttpState>, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
+    if params.get("query").is_none() && wants_html(&headers) {
+        return Html(graphiql::PAGE).into_response();
+    }
+    let Some(kind) = ResponseType::negotiate(&headers) else { return not_acceptable() };
+    let caller = match authenticate(&state, &headers, kind) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(query) = params.get("query") else {
+        return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "missing the 'query' parameter");
+    };
+    let mut object = serde_json::Map::new();
+    object.insert("query".into(), Json::String(query.clone()));
+    if let Some(name) = params.get("operationName") {
+        object.insert("operationName".into(), Json::String(name.clone()));
+    }
+    for key in ["variables", "extensions"] {
+        if let Some(raw) = params.get(key).filter(|r| !r.is_empty()) {
+            match serde_json::from_str::<Json>(raw) {
+                Ok(v) => {
+                    object.insert(key.into(), v);
+                }
+                Err(_) => return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("the '{key}' parameter is not valid JSON")),
+            }
+        }
+    }
+    let request = match parse_request(Json::Object(object)) {
+        Ok(r) => r,
+        Err(msg) => return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &msg),
+    };
+    if is_mutation(&request) {
+        let mut response = kind.request_error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "mutations are only accepted over POST");
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&state, kind, caller, BatchRequest::Single(request)).await
+}
+
+pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(kind) = ResponseType::negotiate(&headers) else { return not_acceptable() };
+    let caller = match authenticate(&state, &headers, kind) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut parts = content_type.split(';').map(str::trim);
+    let media = parts.next().unwrap_or("").to_ascii_lowercase();
+    let charset_ok = parts.filter_map(|p| p.split_once('=')).all(|(k, v)| !k.trim().eq_ignore_ascii_case("charset") || v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8"));
+    if media != "application/json" || !charset_ok {
+        let message = if media.is_empty() {
+            "missing Content-Type: send application/json".to_string()
+        } else {
+            format!("unsupported Content-Type '{content_type}': send application/json (UTF-8)")
+        };
+        return kind.request_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", &message);
+    }
+    let body: Json = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("the body is not valid JSON: {e}")),
+    };
+    let batch = match body {
+        Json::Array(items) if items.is_empty() || items.len() > MAX_BATCH => {
+            return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("a batch holds 1 to {MAX_BATCH} operations"));
+        }
+        Json::Array(items) => items.into_iter().map(parse_request).collect::<Result<Vec<_>, _>>().map(BatchRequest::Batch),
+        single => parse_request(single).map(BatchRequest::Single),
+    };
+    match batch {
+        Ok(batch) => execute(&state, kind, caller, batch).await,
+        Err(msg) => kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &msg),
+    }
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+}
+
+/// R-AUTH-2: every GraphQL request needs a valid token; refusals are 401.
+pub(super) fn authenticate(state: &HttpState, headers: &HeaderMap, kind: ResponseType) -> Result<Caller, Response> {
+    let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    state.app.auth.verify_header(header).map_err(|err| {
+        tracing::debug!(%err, "refused a request");
+        let mut response = kind.request_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &err.to_string());
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        response
+    })
+}
+
+/// Checks the GraphQL-over-HTTP parameters' types before anything runs.
+fn parse_request(value: Json) -> Result<Request, String> {
+    let Json::Object(mut object) = value else {
+        return Err("a request must be a JSON object with a 'query' string".into());
+    };
+    let query = match object.remove("query") {
+        Some(Json::String(q)) => q,
+        Some(Json::Null) | None => return Err("missing the 'query' parameter".into()),
+        Some(_) => return Err("the 'query' parameter must be a string".into()),
+    };
+    let mut request = Request::new(query);
+    match object.remove("operationName") {
+        Some(Json::String(name)) => request = request.operation_name(name),
+        Some(Json::Null) | None => {}
+        Some(_) => return Err("the 'operationName' parameter must be a string or null".into()),
+    }
+    match object.remove("variables") {
+        Some(vars @ Json::Object(_)) => request = request.variables(Variables::from_json(vars)),
+        Some(Json::Null) | None => {}
+        Some(_) => return Err("the 'variables' parameter must be an object or null".into()),
+    }
+    match object.remove("extensions") {
+        Some(Json::Object(_)) | Some(Json::Null) | None => {}
+        Some(_) => return Err("the 'extensions' parameter must be an object or null".into()),
+    }
+    Ok(request)
+}
+
+/// Whether the operation that would run is a mutation (spec: not over GET).
+fn is_mutation(request: &Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return false };
+    let ty = match &document.operations {
+        DocumentOperations::Single(op) => Some(op.node.ty),
+        DocumentOperations::Multiple(ops) => match &request.operation_name {
+            Some(name) => ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op.node.ty),
+            None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
+            None => None,
+        },
+    };
+    ty == Some(OperationType::Mutation)
+}
+
+/// A response whose document failed before execution (parse, validation,
+/// variable coercion): no data, and every error without a path.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+async fn execute(state: &HttpState, kind: ResponseType, caller: Caller, batch: BatchRequest) -> Response {
+    let per_request = |request: Request| request.data(caller.clone()).data(RequestCache::default());
+    match batch {
+        BatchRequest::Single(request) => {
+            let response = state.schema.execute(per_request(request)).await;
+            let request_error = is_request_error(&response);
+            let mut body = serde_json::to_value(&response).unwrap_or_default();
+            let status = match kind {
+                ResponseType::GraphqlResponse if request_error => {
+                    if let Json::Object(o) = &mut body {
+                        o.remove("data");
+                    }
+                    StatusCode::BAD_REQUEST
+                }
+                _ => StatusCode::OK,
+            };
+            kind.respond(status, body)
+        }
+        BatchRequest::Batch(requests) => {
+            let mut bodies = Vec::with_capacity(requests.len());
+            for request in requests {
+                bodies.push(serde_json::to_value(state.schema.execute(per_request(request)).await).unwrap_or_default());
+            }
+            kind.respond(StatusCode::OK, Json::Array(bodies))
+        }
+    }
+}

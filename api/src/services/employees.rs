@@ -1,0 +1,181 @@
+//! Employees one by one: create, change, offboard, enable login. Every change is
+//! audited with who, before and after, in the same transaction.
+
+use chrono::NaiveDate;
+use roster_domain::{ChangeSource, Company, Employee, EmployeeChanges, EmployeeDraft, RuleContext, budget};
+use roster_persistence::repo::audit::{self, AuditEntry};
+use roster_persistence::repo::employees::{self, EmployeeFilter, Page, StoredEmployee};
+use roster_persistence::repo::{companies, grants, groups, policies};
+use roster_persistence::ConnectionTrait;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{begin, commit};
+use crate::auth::{Caller, Permission};
+use crate::error::{ApiError, Result, UserError};
+use crate::state::AppState;
+
+/// The company and its today, loaded for a use case (R-TEN-2).
+async fn company_today(app: &AppState, company_id: Uuid) -> Result<(Company, NaiveDate)> {
+    let company = companies::get(&app.db.conn, company_id).await?;
+    let today = company.today(app.clock.now());
+    Ok((company, today))
+}
+
+async fn known_groups(app: &AppState, company_id: Uuid, group: Option<Uuid>) -> Result<Vec<Uuid>> {
+    Ok(groups::existing_ids(&app.db.conn, company_id, &group.into_iter().collect::<Vec<_>>()).await?)
+}
+
+/// What the audit trail keeps of an employee.
+pub fn snapshot(e: &Employee) -> serde_json::Value {
+    json!({
+        "email": e.email.as_str(),
+        "firstName": e.first_name,
+        "lastName": e.last_name,
+        "prefix": e.prefix,
+        "onboardingDate": e.onboarding_date,
+        "offboardingDate": e.offboarding_date,
+        "birthday": e.birthday,
+        "workAnniversary": e.work_anniversary,
+        "language": e.language.code(),
+        "companyGroupId": e.company_group_id,
+        "phone": e.phone,
+        "customFields": e.custom_fields,
+        "version": e.version,
+    })
+}
+
+async fn audit_change(db: &impl ConnectionTrait, app: &AppState, caller: &Caller, action: &str, before: Option<&Employee>, after: &Employee) -> Result<()> {
+    let entry = AuditEntry {
+        company_id: after.company_id,
+        actor: caller.subject.clone(),
+        action: action.to_string(),
+        employee_id: Some(after.id),
+        job_id: None,
+        row_number: None,
+        before: before.map(snapshot),
+        after: Some(snapshot(after)),
+        at: app.clock.now(),
+    };
+    Ok(audit::record(db, &entry).await?)
+}
+
+/// R-IMP-4 and R-LOG-1 on creation; an onboarding today grants its budgets now (R-BUD-2).
+pub async fn create(app: &AppState, caller: &Caller, draft: EmployeeDraft) -> Result<(StoredEmployee, NaiveDate)> {
+    let company_id = caller.company_for(Permission::WriteDirectory)?;
+    let (company, today) = company_today(app, company_id).await?;
+    let known = known_groups(app, company_id, draft.company_group_id).await?;
+    let ctx = RuleContext { today, default_language: company.default_language, group_exists: &|id| known.contains(&id) };
+    let employee = draft
+        .validate(&ctx)
+        .map_err(|e| ApiError::from_domain(e, "input"))?
+        .identify(Uuid::now_v7(), company_id, company.settings.send_invitations_on_create)
+        .into_employee();
+    let now = app.clock.now();
+    let txn = begin(app).await?;
+    let stored = employees::insert(&txn, &employee, now).await?;
+    if employee.onboarding_date <= today {
+        let due = budget::onboarding_grants(&policies::list(&txn, company_id).await?, employee.company_group_id, employee.onboarding_date);
+        grants::grant(&txn, company_id, employee.id, &due, now).await?;
+    }
+    audit_change(&txn, app, caller, "employee.create", None, &employee).await?;
+    commit(txn).await?;
+    Ok((stored, today))
+}
+
+async fn load(app: &AppState, company_id: Uuid, id: Uuid) -> Result<StoredEmployee> {
+    employees::find(&app.db.conn, company_id, id).await?.ok_or_else(|| ApiError::not_found("employee"))
+}
+
+/// Writes a changed employee with optimistic locking and an audit entry.
+async fn save(app: &AppState, caller: &Caller, action: &str, before: StoredEmployee, after: Employee) -> Result<StoredEmployee> {
+    if after == before.employee {
+        return Ok(before);
+    }
+    let now = app.clock.now();
+    let txn = begin(app).await?;
+    employees::update(&txn, &after, before.employee.version, now).await?;
+    audit_change(&txn, app, caller, action, Some(&before.employee), &after).await?;
+    commit(txn).await?;
+    Ok(StoredEmployee { employee: after, created_at: before.created_at, updated_at: now })
+}
+
+/// R-EMP-4/5: a manual edit; only support may move a reached onboarding date.
+pub async fn update(app: &AppState, caller: &Caller, id: Uuid, changes: EmployeeChanges) -> Result<(StoredEmployee, NaiveDate)> {
+    let company_id = caller.company_for(Permission::WriteDirectory)?;
+    let (company, today) = company_today(app, company_id).await?;
+    let before = load(app, company_id, id).await?;
+    let known = known_groups(app, company_id, changes.company_group_id.flatten()).await?;
+    let ctx = RuleContext { today, default_language: company.default_language, group_exists: &|id| known.contains(&id) };
+    let after = before.employee.apply(changes, ChangeSource::Manual { support: caller.is_support() }, &ctx).map_err(|e| ApiError::from_domain(e, "input"))?;
+    Ok((save(app, caller, "employee.update", before, after).await?, today))
+}
+
+pub async fn schedule_offboarding(app: &AppState, caller: &Caller, id: Uuid, date: Option<NaiveDate>) -> Result<(StoredEmployee, NaiveDate)> {
+    let company_id = caller.company_for(Permission::WriteDirectory)?;
+    let (_, today) = company_today(app, company_id).await?;
+    let before = load(app, company_id, id).await?;
+    let after = before.employee.schedule_offboarding(date, today).map_err(|e| ApiError::from_domain(e, "input"))?;
+    Ok((save(app, caller, "employee.offboarding", before, after).await?, today))
+}
+
+/// R-LOG-1: enables login for every listed employee, or for none when any fails.
+pub async fn enable_login(app: &AppState, caller: &Caller, ids: &[Uuid]) -> Result<(Vec<StoredEmployee>, NaiveDate)> {
+    let company_id = caller.company_for(Permission::WriteDirectory)?;
+    let (_, today) = company_today(app, company_id).await?;
+    let found = employees::find_many(&app.db.conn, company_id, ids).await?;
+    let mut errors = Vec::new();
+    let mut changes = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let field = Some(vec!["employeeIds".to_string(), i.to_string()]);
+        match found.iter().find(|s| s.employee.id == *id) {
+            None => errors.push(UserError { field, message: format!("employee {id} not found"), code: "NOT_FOUND".into() }),
+            Some(stored) => match stored.employee.enable_login(today) {
+                Ok(after) => changes.push((stored.clone(), after)),
+                Err(e) => errors.extend(e.violations().iter().map(|v| UserError { field: field.clone(), message: v.message.clone(), code: v.code.as_str().into() })),
+            },
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let now = app.clock.now();
+    let txn = begin(app).await?;
+    let mut saved = Vec::with_capacity(changes.len());
+    for (before, after) in changes {
+        if after != before.employee {
+            employees::update(&txn, &after, before.employee.version, now).await?;
+            audit_change(&txn, app, caller, "employee.enable_login", Some(&before.employee), &after).await?;
+            saved.push(StoredEmployee { employee: after, created_at: before.created_at, updated_at: now });
+        } else {
+            saved.push(before);
+        }
+    }
+    commit(txn).await?;
+    Ok((saved, today))
+}
+
+pub enum Lookup {
+    Id(Uuid),
+    Email(String),
+}
+
+/// One employee by id or e-mail (R-EMP-1); another company's answers like none.
+pub async fn find(app: &AppState, caller: &Caller, lookup: Lookup) -> Result<Option<(StoredEmployee, NaiveDate)>> {
+    let company_id = caller.company_for(Permission::ReadDirectory)?;
+    let (_, today) = company_today(app, company_id).await?;
+    let found = match lookup {
+        Lookup::Id(id) => employees::find(&app.db.conn, company_id, id).await?,
+        Lookup::Email(raw) => match roster_domain::EmailAddress::parse(&raw) {
+            Ok(email) => employees::find_by_email(&app.db.conn, company_id, &email).await?,
+            Err(_) => None,
+        },
+    };
+    Ok(found.map(|s| (s, today)))
+}
+
+pub async fn page(app: &AppState, caller: &Caller, filter: &EmployeeFilter, first: u64, after: Option<Uuid>) -> Result<(Page<StoredEmployee>, NaiveDate)> {
+    let company_id = caller.company_for(Permission::ReadDirectory)?;
+    let (_, today) = company_today(app, company_id).await?;
+    Ok((employees::page(&app.db.conn, company_id, filter, today, first, after).await?, today))
+}

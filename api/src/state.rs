@@ -1,0 +1,40 @@
+//! Shared application state, put into the router and the schema once.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use roster_persistence::Database;
+
+use crate::auth::Authenticator;
+
+/// The source of "now"; the domain never reads a clock itself.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+pub struct App {
+    /// The pool; SQLite gets one connection (one writer), PostgreSQL a pool.
+    pub db: Database,
+    /// Verifies bearer tokens; keys are parsed once at start.
+    pub auth: Authenticator,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}

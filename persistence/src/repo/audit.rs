@@ -1,0 +1,63 @@
+//! The audit trail: who changed which employee, from which job and row, before → after.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::entities::audit_log::{ActiveModel, Column, Entity};
+use crate::error::Result;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub company_id: Uuid,
+    /// The token's subject.
+    pub actor: String,
+    /// e.g. `employee.create`, `employee.update`, `employee.offboard`.
+    pub action: String,
+    pub employee_id: Option<Uuid>,
+    pub job_id: Option<Uuid>,
+    pub row_number: Option<i32>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn record(db: &impl ConnectionTrait, entry: &AuditEntry) -> Result<()> {
+    let row = ActiveModel {
+        id: Set(Uuid::now_v7()),
+        company_id: Set(entry.company_id),
+        actor: Set(entry.actor.clone()),
+        action: Set(entry.action.clone()),
+        employee_id: Set(entry.employee_id),
+        job_id: Set(entry.job_id),
+        row_number: Set(entry.row_number),
+        before: Set(entry.before.clone()),
+        after: Set(entry.after.clone()),
+        at: Set(entry.at),
+    };
+    Entity::insert(row).exec_without_returning(db).await?;
+    Ok(())
+}
+
+pub async fn for_employee(db: &impl ConnectionTrait, company_id: Uuid, employee_id: Uuid) -> Result<Vec<AuditEntry>> {
+    Ok(Entity::find()
+        .filter(Column::CompanyId.eq(company_id))
+        .filter(Column::EmployeeId.eq(employee_id))
+        .order_by_asc(Column::At)
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| AuditEntry {
+            company_id: m.company_id,
+            actor: m.actor,
+            action: m.action,
+            employee_id: m.employee_id,
+            job_id: m.job_id,
+            row_number: m.row_number,
+            before: m.before,
+            after: m.after,
+            at: m.at,
+        })
+        .collect())
+}

@@ -1,0 +1,203 @@
+//! Employees: stored with their version (optimistic locking) and timestamps.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use roster_domain::{EmailAddress, Employee, EmployeeStatus, Language, LoginState};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use uuid::Uuid;
+
+use super::stored;
+use crate::entities::employee::{ActiveModel, Column, Entity, Model};
+use crate::error::{RepoError, Result};
+
+/// An employee as stored, with what only storage knows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEmployee {
+    pub employee: Employee,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The filters of the `employees` query; the status filter needs the company's today.
+#[derive(Debug, Clone, Default)]
+pub struct EmployeeFilter {
+    pub statuses: Vec<EmployeeStatus>,
+    pub company_group_id: Option<Uuid>,
+    pub search: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// One page of a keyset pagination over ids (UUIDv7, so ids order by creation).
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next_page: bool,
+    pub total_count: u64,
+}
+
+pub(crate) fn login_code(state: LoginState) -> &'static str {
+    match state {
+        LoginState::NotInvited => "NOT_INVITED",
+        LoginState::Invited => "INVITED",
+        LoginState::Enabled => "ENABLED",
+        LoginState::Disabled => "DISABLED",
+    }
+}
+
+fn parse_login(code: &str) -> std::result::Result<LoginState, String> {
+    Ok(match code {
+        "NOT_INVITED" => LoginState::NotInvited,
+        "INVITED" => LoginState::Invited,
+        "ENABLED" => LoginState::Enabled,
+        "DISABLED" => LoginState::Disabled,
+        other => return Err(format!("unknown login state {other}")),
+    })
+}
+
+fn to_domain(m: Model) -> Result<StoredEmployee> {
+    let custom_fields: BTreeMap<String, String> = stored("custom fields", serde_json::from_value(m.custom_fields))?;
+    Ok(StoredEmployee {
+        employee: Employee {
+            id: m.id,
+            company_id: m.company_id,
+            email: stored("employee e-mail", EmailAddress::parse(&m.email))?,
+            first_name: m.first_name,
+            last_name: m.last_name,
+            prefix: m.prefix,
+            onboarding_date: m.onboarding_date,
+            offboarding_date: m.offboarding_date,
+            birthday: m.birthday,
+            work_anniversary: m.work_anniversary,
+            language: stored("employee language", Language::parse(&m.language))?,
+            company_group_id: m.company_group_id,
+            phone: m.phone,
+            custom_fields,
+            login_state: stored("login state", parse_login(&m.login_state))?,
+            version: m.version,
+        },
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn to_active(e: &Employee) -> ActiveModel {
+    ActiveModel {
+        id: Set(e.id),
+        company_id: Set(e.company_id),
+        email: Set(e.email.as_str().to_string()),
+        first_name: Set(e.first_name.clone()),
+        last_name: Set(e.last_name.clone()),
+        prefix: Set(e.prefix.clone()),
+        onboarding_date: Set(e.onboarding_date),
+        offboarding_date: Set(e.offboarding_date),
+        birthday: Set(e.birthday),
+        work_anniversary: Set(e.work_anniversary),
+        language: Set(e.language.code().to_string()),
+        company_group_id: Set(e.company_group_id),
+        phone: Set(e.phone.clone()),
+        custom_fields: Set(serde_json::to_value(&e.custom_fields).unwrap_or_default()),
+        login_state: Set(login_code(e.login_state).to_string()),
+        version: Set(e.version),
+        ..Default::default()
+    }
+}
+
+/// Fails with `Conflict { constraint: "employees_company_email_key" }` when the
+/// company already has that e-mail (R-EMP-1).
+pub async fn insert(db: &impl ConnectionTrait, employee: &Employee, now: DateTime<Utc>) -> Result<StoredEmployee> {
+    let mut row = to_active(employee);
+    row.created_at = Set(now);
+    row.updated_at = Set(now);
+    Entity::insert(row).exec_without_returning(db).await?;
+    Ok(StoredEmployee { employee: employee.clone(), created_at: now, updated_at: now })
+}
+
+/// Writes `employee` if the stored version is still `read_version`; `Stale` otherwise.
+pub async fn update(db: &impl ConnectionTrait, employee: &Employee, read_version: i64, now: DateTime<Utc>) -> Result<()> {
+    let mut row = to_active(employee);
+    row.updated_at = Set(now);
+    let result = Entity::update_many()
+        .set(row)
+        .filter(Column::Id.eq(employee.id))
+        .filter(Column::CompanyId.eq(employee.company_id))
+        .filter(Column::Version.eq(read_version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 1 { Ok(()) } else { Err(RepoError::Stale) }
+}
+
+pub async fn find(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<Option<StoredEmployee>> {
+    Entity::find().filter(Column::CompanyId.eq(company_id)).filter(Column::Id.eq(id)).one(db).await?.map(to_domain).transpose()
+}
+
+pub async fn find_by_email(db: &impl ConnectionTrait, company_id: Uuid, email: &EmailAddress) -> Result<Option<StoredEmployee>> {
+    Entity::find().filter(Column::CompanyId.eq(company_id)).filter(Column::Email.eq(email.as_str())).one(db).await?.map(to_domain).transpose()
+}
+
+pub async fn find_many(db: &impl ConnectionTrait, company_id: Uuid, ids: &[Uuid]) -> Result<Vec<StoredEmployee>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Entity::find().filter(Column::CompanyId.eq(company_id)).filter(Column::Id.is_in(ids.iter().copied())).all(db).await?.into_iter().map(to_domain).collect()
+}
+
+/// R-EMP-3 in SQL: the same partition of dates as `EmployeeStatus::on`.
+fn status_condition(status: EmployeeStatus, today: NaiveDate) -> Condition {
+    let off_null = Column::OffboardingDate.is_null();
+    let off_future = Column::OffboardingDate.gt(today);
+    match status {
+        EmployeeStatus::Deactivated => Condition::all().add(Column::OffboardingDate.lte(today)),
+        EmployeeStatus::Pending => Condition::all().add(Column::OnboardingDate.gt(today)).add(Condition::any().add(off_null).add(off_future)),
+        EmployeeStatus::Active => Condition::all().add(Column::OnboardingDate.lte(today)).add(off_null),
+        EmployeeStatus::OffboardingScheduled => Condition::all().add(Column::OnboardingDate.lte(today)).add(off_future),
+    }
+}
+
+fn like_pattern(search: &str) -> LikeExpr {
+    let escaped: String = search.trim().to_lowercase().chars().flat_map(|c| match c {
+        '%' | '_' | '\\' => vec!['\\', c],
+        c => vec![c],
+    }).collect();
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+fn filtered(company_id: Uuid, filter: &EmployeeFilter, today: NaiveDate) -> Select<Entity> {
+    let mut query = Entity::find().filter(Column::CompanyId.eq(company_id));
+    if !filter.statuses.is_empty() {
+        query = query.filter(filter.statuses.iter().fold(Condition::any(), |c, s| c.add(status_condition(*s, today))));
+    }
+    if let Some(group) = filter.company_group_id {
+        query = query.filter(Column::CompanyGroupId.eq(group));
+    }
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        let matches = |col: Column| Expr::expr(Func::lower(Expr::col(col))).like(like_pattern(search));
+        query = query.filter(Condition::any().add(matches(Column::Email)).add(matches(Column::FirstName)).add(matches(Column::LastName)));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(Column::UpdatedAt.gte(since));
+    }
+    query
+}
+
+/// A page of the company's employees in creation order, after the `after` id.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+    filter: &EmployeeFilter,
+    today: NaiveDate,
+    first: u64,
+    after: Option<Uuid>,
+) -> Result<Page<StoredEmployee>> {
+    let total_count = filtered(company_id, filter, today).count(db).await?;
+    let mut query = filtered(company_id, filter, today).order_by_asc(Column::Id);
+    if let Some(after) = after {
+        query = query.filter(Column::Id.gt(after));
+    }
+    let mut rows = query.limit(first + 1).all(db).await?;
+    let has_next_page = rows.len() as u64 > first;
+    rows.truncate(first as usize);
+    let items = rows.into_iter().map(to_domain).collect::<Result<Vec<_>>>()?;
+    Ok(Page { items, has_next_page, total_count })
+}

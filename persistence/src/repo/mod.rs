@@ -1,0 +1,16 @@
+//! Repositories: narrow functions per aggregate, each on `&impl ConnectionTrait`.
+
+pub mod audit;
+pub mod companies;
+pub mod employees;
+pub mod grants;
+pub mod groups;
+pub mod policies;
+
+use crate::error::RepoError;
+
+/// Rebuilds a domain value from a stored one; a failure means the row was
+/// written by something that bypassed the domain.
+pub(crate) fn stored<T, E: std::fmt::Display>(what: &str, parsed: Result<T, E>) -> Result<T, RepoError> {
+    parsed.map_err(|e| RepoError::Corrupt(format!("{what}: {e}")))
+}
