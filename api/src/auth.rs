@@ -106,7 +106,9 @@ impl Caller {
         if !self.allows(permission) {
             return Err(ApiError::Forbidden(format!("the {} role may not do this", role_name(self.role))));
         }
-        self.company_id.ok_or_else(|| ApiError::Forbidden("this token names no company (claim company_id); support tokens must name the company to act on".into()))
+        self.company_id.ok_or_else(|| {
+            ApiError::Forbidden("this token names no company (claim company_id); support tokens must name the company to act on".into())
+        })
     }
 
     pub fn is_support(&self) -> bool {
@@ -173,8 +175,9 @@ impl Authenticator {
                 if let Ok(key) = DecodingKey::from_rsa_pem(pem.as_bytes()) {
                     (key, Algorithm::RS256, None)
                 } else {
-                    let key = DecodingKey::from_ec_pem(pem.as_bytes())
-                        .map_err(|e| AuthError::Config(format!("ROSTER_JWT_PUBLIC_KEY is neither an RSA nor an EC public key in PEM: {e}")))?;
+                    let key = DecodingKey::from_ec_pem(pem.as_bytes()).map_err(|e| {
+                        AuthError::Config(format!("ROSTER_JWT_PUBLIC_KEY is neither an RSA nor an EC public key in PEM: {e}"))
+                    })?;
                     (key, Algorithm::ES256, None)
                 }
             }
@@ -213,9 +216,18 @@ impl Authenticator {
     }
 
     /// Mints a token with the configured secret (for `roster token` and tests).
-    pub fn mint(&self, subject: &str, role: Role, company_id: Option<Uuid>, scopes: Vec<String>, ttl: Duration) -> Result<String, AuthError> {
+    pub fn mint(
+        &self,
+        subject: &str,
+        role: Role,
+        company_id: Option<Uuid>,
+        scopes: Vec<String>,
+        ttl: Duration,
+    ) -> Result<String, AuthError> {
         let key = self.encoding.as_ref().ok_or_else(|| {
-            AuthError::Config("tokens can only be minted with ROSTER_JWT_SECRET; with a public key, your identity provider issues them".into())
+            AuthError::Config(
+                "tokens can only be minted with ROSTER_JWT_SECRET; with a public key, your identity provider issues them".into(),
+            )
         })?;
         let claims = Claims {
             sub: subject.to_string(),

@@ -37,7 +37,8 @@ pub struct AuthArgs {
 /// Where a generated secret is kept: next to the SQLite file, so tokens survive
 /// a restart; in the working directory for other databases.
 pub fn secret_file_for(database_url: &str) -> PathBuf {
-    let path = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:")).map(|p| p.split('?').next().unwrap_or(p));
+    let path =
+        database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:")).map(|p| p.split('?').next().unwrap_or(p));
     match path.filter(|p| !p.is_empty() && *p != ":memory:") {
         Some(db) => Path::new(db).parent().map(|d| d.join(SECRET_FILE)).unwrap_or_else(|| PathBuf::from(SECRET_FILE)),
         None => PathBuf::from(SECRET_FILE),
@@ -62,10 +63,10 @@ impl AuthArgs {
             return Ok(ResolvedAuth { settings: settings(JwtKey::Secret(secret.clone())), generated_secret_at: None });
         }
         let file = secret_file_for(database_url);
-        if let Ok(existing) = std::fs::read_to_string(&file) {
-            if !existing.trim().is_empty() {
-                return Ok(ResolvedAuth { settings: settings(JwtKey::Secret(existing.trim().to_string())), generated_secret_at: None });
-            }
+        if let Ok(existing) = std::fs::read_to_string(&file)
+            && !existing.trim().is_empty()
+        {
+            return Ok(ResolvedAuth { settings: settings(JwtKey::Secret(existing.trim().to_string())), generated_secret_at: None });
         }
         let secret = random_hex(32)?;
         if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {

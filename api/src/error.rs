@@ -70,7 +70,11 @@ impl ApiError {
 pub fn user_errors(err: &DomainError, input: &str) -> Vec<UserError> {
     err.violations()
         .iter()
-        .map(|v| UserError { field: Some(vec![input.to_string(), v.field.to_string()]), message: v.message.clone(), code: v.code.as_str().to_string() })
+        .map(|v| UserError {
+            field: Some(vec![input.to_string(), v.field.to_string()]),
+            message: v.message.clone(),
+            code: v.code.as_str().to_string(),
+        })
         .collect()
 }
 
@@ -80,8 +84,16 @@ impl From<RepoError> for ApiError {
             RepoError::NotFound => Self::not_found("record"),
             RepoError::Stale => Self::Conflict("the record changed while this request ran; read it again and retry".into()),
             RepoError::Conflict { constraint } => match constraint.as_str() {
-                "employees_company_email_key" => Self::Invalid(vec![UserError::new(&["input", "email"], "DUPLICATE_EMAIL", "an employee with this e-mail already exists in this company")]),
-                "company_groups_company_name_key" => Self::Invalid(vec![UserError::new(&["input", "name"], "DUPLICATE_NAME", "a company group with this name already exists")]),
+                "employees_company_email_key" => Self::Invalid(vec![UserError::new(
+                    &["input", "email"],
+                    "DUPLICATE_EMAIL",
+                    "an employee with this e-mail already exists in this company",
+                )]),
+                "company_groups_company_name_key" => Self::Invalid(vec![UserError::new(
+                    &["input", "name"],
+                    "DUPLICATE_NAME",
+                    "a company group with this name already exists",
+                )]),
                 other => Self::Conflict(format!("the change conflicts with existing data ({other})")),
             },
             RepoError::Corrupt(msg) => Self::Internal(format!("corrupt stored data: {msg}")),

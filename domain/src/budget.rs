@@ -42,7 +42,11 @@ impl Currency {
         if code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase()) {
             Ok(Self(code))
         } else {
-            Err(Violation::new("currency", ViolationCode::InvalidValue, format!("'{}' is not a currency code; expected three letters such as EUR", raw.trim())))
+            Err(Violation::new(
+                "currency",
+                ViolationCode::InvalidValue,
+                format!("'{}' is not a currency code; expected three letters such as EUR", raw.trim()),
+            ))
         }
     }
 
@@ -220,7 +224,10 @@ mod tests {
         let policies = [policy(BudgetKind::Monthly, vec![]), policy(BudgetKind::OneOff, vec![])];
         let due = grants_due(&policies, None, d("2026-10-15"), Some(d("2027-01-01")), d("2027-03-01"));
         let periods: Vec<_> = due.iter().map(|g| (g.period.as_str(), g.granted_on)).collect();
-        assert_eq!(periods, [("2026-10", d("2026-10-15")), ("once", d("2026-10-15")), ("2026-11", d("2026-11-01")), ("2026-12", d("2026-12-01"))]);
+        assert_eq!(
+            periods,
+            [("2026-10", d("2026-10-15")), ("once", d("2026-10-15")), ("2026-11", d("2026-11-01")), ("2026-12", d("2026-12-01"))]
+        );
     }
 
     #[test]

@@ -17,18 +17,12 @@ pub struct Company {
 }
 
 /// R-LOG-1 and R-IMP-8 settings an admin may change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CompanySettings {
     /// R-LOG-1: send an invitation (login credentials) when an employee is created.
     pub send_invitations_on_create: bool,
     /// R-IMP-8: prefix of custom fields in reports.
     pub reporting_prefix: ReportingPrefix,
-}
-
-impl Default for CompanySettings {
-    fn default() -> Self {
-        Self { send_invitations_on_create: false, reporting_prefix: ReportingPrefix::default() }
-    }
 }
 
 impl Company {
@@ -100,9 +94,7 @@ impl ReportingPrefix {
 
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let p = raw.trim();
-        let ok = !p.is_empty()
-            && p.len() <= 32
-            && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let ok = !p.is_empty() && p.len() <= 32 && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if ok {
             Ok(Self(p.to_string()))
         } else {

@@ -31,7 +31,9 @@ pub enum LoginState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeSource {
     /// A company admin (or support) editing this one employee by hand.
-    Manual { support: bool },
+    Manual {
+        support: bool,
+    },
     Import,
     Hris,
 }
@@ -141,10 +143,18 @@ fn check_custom_fields(fields: &BTreeMap<String, String>, violations: &mut Vec<V
     for (key, value) in fields {
         let key_ok = !key.is_empty() && key.len() <= 64 && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !key_ok {
-            violations.push(Violation::new("customFields", ViolationCode::InvalidValue, format!("custom field name '{key}' must be 1 to 64 lower-case letters, digits or '_'")));
+            violations.push(Violation::new(
+                "customFields",
+                ViolationCode::InvalidValue,
+                format!("custom field name '{key}' must be 1 to 64 lower-case letters, digits or '_'"),
+            ));
         }
         if value.chars().count() > MAX_CUSTOM_VALUE {
-            violations.push(Violation::new("customFields", ViolationCode::TooLong, format!("custom field '{key}' has at most {MAX_CUSTOM_VALUE} characters")));
+            violations.push(Violation::new(
+                "customFields",
+                ViolationCode::TooLong,
+                format!("custom field '{key}' has at most {MAX_CUSTOM_VALUE} characters"),
+            ));
         }
     }
 }
@@ -159,20 +169,32 @@ fn check_email(raw: &str, violations: &mut Vec<Violation>) -> Option<EmailAddres
 
 fn check_group(ctx: &RuleContext<'_>, group: Option<Uuid>, violations: &mut Vec<Violation>) {
     if let Some(id) = group.filter(|id| !(ctx.group_exists)(*id)) {
-        violations.push(Violation::new("companyGroup", ViolationCode::UnknownCompanyGroup, format!("company group {id} does not exist in this company")));
+        violations.push(Violation::new(
+            "companyGroup",
+            ViolationCode::UnknownCompanyGroup,
+            format!("company group {id} does not exist in this company"),
+        ));
     }
 }
 
 /// R-IMP-4: onboarding and offboarding dates are today or later.
 fn check_not_past(field: &'static str, label: &str, date: NaiveDate, today: NaiveDate, violations: &mut Vec<Violation>) {
     if date < today {
-        violations.push(Violation::new(field, ViolationCode::DateInPast, format!("{label} {date} is in the past; it must be today ({today}) or later")));
+        violations.push(Violation::new(
+            field,
+            ViolationCode::DateInPast,
+            format!("{label} {date} is in the past; it must be today ({today}) or later"),
+        ));
     }
 }
 
 fn check_offboarding_order(onboarding: NaiveDate, offboarding: Option<NaiveDate>, violations: &mut Vec<Violation>) {
     if let Some(off) = offboarding.filter(|off| *off < onboarding) {
-        violations.push(Violation::new("offboardingDate", ViolationCode::OffboardingBeforeOnboarding, format!("offboarding date {off} is before the onboarding date {onboarding}")));
+        violations.push(Violation::new(
+            "offboardingDate",
+            ViolationCode::OffboardingBeforeOnboarding,
+            format!("offboarding date {off} is before the onboarding date {onboarding}"),
+        ));
     }
 }
 
@@ -248,13 +270,16 @@ impl Employee {
     pub fn apply(&self, changes: EmployeeChanges, source: ChangeSource, ctx: &RuleContext<'_>) -> Result<Employee, DomainError> {
         let mut v = Vec::new();
         let mut next = self.clone();
-        if let Some(raw) = changes.email {
-            if let Some(email) = check_email(&raw, &mut v).filter(|e| *e != self.email) {
-                if matches!(source, ChangeSource::Manual { .. }) {
-                    next.email = email;
-                } else {
-                    v.push(Violation::new("email", ViolationCode::EmailChangeNotAllowed, "an e-mail address is only changed by an admin editing this employee by hand"));
-                }
+        let new_email = changes.email.and_then(|raw| check_email(&raw, &mut v)).filter(|e| *e != self.email);
+        if let Some(email) = new_email {
+            if matches!(source, ChangeSource::Manual { .. }) {
+                next.email = email;
+            } else {
+                v.push(Violation::new(
+                    "email",
+                    ViolationCode::EmailChangeNotAllowed,
+                    "an e-mail address is only changed by an admin editing this employee by hand",
+                ));
             }
         }
         if let Some(raw) = changes.first_name {
@@ -313,7 +338,14 @@ impl Employee {
     pub fn schedule_offboarding(&self, date: Option<NaiveDate>, today: NaiveDate) -> Result<Employee, DomainError> {
         let mut v = Vec::new();
         if self.status(today) == EmployeeStatus::Deactivated {
-            v.push(Violation::new("offboardingDate", ViolationCode::InvalidValue, format!("the employee was deactivated on {}; the offboarding date can no longer change", self.offboarding_date.unwrap_or(today))));
+            v.push(Violation::new(
+                "offboardingDate",
+                ViolationCode::InvalidValue,
+                format!(
+                    "the employee was deactivated on {}; the offboarding date can no longer change",
+                    self.offboarding_date.unwrap_or(today)
+                ),
+            ));
         }
         if let Some(d) = date {
             check_not_past("offboardingDate", "offboarding date", d, today, &mut v);
@@ -331,7 +363,11 @@ impl Employee {
     /// R-LOG-1: an admin enables login later; a deactivated employee cannot get it back (R-LOG-3).
     pub fn enable_login(&self, today: NaiveDate) -> Result<Employee, DomainError> {
         if self.status(today) == EmployeeStatus::Deactivated {
-            return Err(DomainError::single("employeeIds", ViolationCode::InvalidValue, format!("{} is deactivated; login cannot be enabled", self.email)));
+            return Err(DomainError::single(
+                "employeeIds",
+                ViolationCode::InvalidValue,
+                format!("{} is deactivated; login cannot be enabled", self.email),
+            ));
         }
         let mut next = self.clone();
         if next.login_state != LoginState::Enabled {

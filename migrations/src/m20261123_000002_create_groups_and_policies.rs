@@ -85,7 +85,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("budget_policies_company").table(BudgetPolicies::Table).col(BudgetPolicies::CompanyId).to_owned())
+            .create_index(
+                Index::create().name("budget_policies_company").table(BudgetPolicies::Table).col(BudgetPolicies::CompanyId).to_owned(),
+            )
             .await?;
         manager
             .create_table(

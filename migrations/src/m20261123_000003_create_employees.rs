@@ -72,7 +72,13 @@ impl MigrationTrait for Migration {
         // R-EMP-1: one employee per e-mail in a company; e-mails are stored lower-case.
         manager
             .create_index(
-                Index::create().name("employees_company_email_key").table(Employees::Table).col(Employees::CompanyId).col(Employees::Email).unique().to_owned(),
+                Index::create()
+                    .name("employees_company_email_key")
+                    .table(Employees::Table)
+                    .col(Employees::CompanyId)
+                    .col(Employees::Email)
+                    .unique()
+                    .to_owned(),
             )
             .await?;
         manager

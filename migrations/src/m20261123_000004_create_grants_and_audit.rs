@@ -52,9 +52,24 @@ impl MigrationTrait for Migration {
                     .col(string_len(BudgetGrants::Currency, 3))
                     .col(date(BudgetGrants::GrantedOn))
                     .col(timestamp_with_time_zone(BudgetGrants::CreatedAt))
-                    .foreign_key(ForeignKey::create().from(BudgetGrants::Table, BudgetGrants::CompanyId).to(Companies::Table, Companies::Id).on_delete(ForeignKeyAction::Cascade))
-                    .foreign_key(ForeignKey::create().from(BudgetGrants::Table, BudgetGrants::EmployeeId).to(Employees::Table, Employees::Id).on_delete(ForeignKeyAction::Cascade))
-                    .foreign_key(ForeignKey::create().from(BudgetGrants::Table, BudgetGrants::PolicyId).to(BudgetPolicies::Table, BudgetPolicies::Id).on_delete(ForeignKeyAction::Cascade))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(BudgetGrants::Table, BudgetGrants::CompanyId)
+                            .to(Companies::Table, Companies::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(BudgetGrants::Table, BudgetGrants::EmployeeId)
+                            .to(Employees::Table, Employees::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(BudgetGrants::Table, BudgetGrants::PolicyId)
+                            .to(BudgetPolicies::Table, BudgetPolicies::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -85,12 +100,24 @@ impl MigrationTrait for Migration {
                     .col(json_binary_null(AuditLog::Before))
                     .col(json_binary_null(AuditLog::After))
                     .col(timestamp_with_time_zone(AuditLog::At))
-                    .foreign_key(ForeignKey::create().from(AuditLog::Table, AuditLog::CompanyId).to(Companies::Table, Companies::Id).on_delete(ForeignKeyAction::Cascade))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(AuditLog::Table, AuditLog::CompanyId)
+                            .to(Companies::Table, Companies::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("audit_log_company_employee").table(AuditLog::Table).col(AuditLog::CompanyId).col(AuditLog::EmployeeId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("audit_log_company_employee")
+                    .table(AuditLog::Table)
+                    .col(AuditLog::CompanyId)
+                    .col(AuditLog::EmployeeId)
+                    .to_owned(),
+            )
             .await
     }
 

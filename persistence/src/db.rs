@@ -32,16 +32,25 @@ impl Database {
         options.sqlx_logging(false).acquire_timeout(Duration::from_secs(30));
         match kind {
             DatabaseKind::Sqlite => {
-                let url = if url.contains("mode=") { url.to_string() } else { format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' }) };
+                let url = if url.contains("mode=") {
+                    url.to_string()
+                } else {
+                    format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+                };
                 options = ConnectOptions::new(url);
                 // One connection: SQLite has one writer anyway, and a single
                 // connection can never hit SQLITE_BUSY on a read-to-write upgrade.
-                options.sqlx_logging(false).max_connections(1).min_connections(1).acquire_timeout(Duration::from_secs(60)).map_sqlx_sqlite_opts(|o| {
-                    o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                        .busy_timeout(Duration::from_secs(30))
-                        .foreign_keys(true)
-                });
+                options
+                    .sqlx_logging(false)
+                    .max_connections(1)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(60))
+                    .map_sqlx_sqlite_opts(|o| {
+                        o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                            .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                            .busy_timeout(Duration::from_secs(30))
+                            .foreign_keys(true)
+                    });
             }
             DatabaseKind::Postgres => {
                 options.max_connections(16).min_connections(1);

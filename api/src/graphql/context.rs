@@ -49,7 +49,9 @@ pub async fn group_counts(ctx: &Context<'_>, company_id: Uuid) -> Result<Arc<Has
     let app = app(ctx)?;
     cache(ctx)?
         .group_counts
-        .get_or_try_init(|| async { Ok::<_, ApiError>(Arc::new(roster_persistence::repo::groups::employee_counts(&app.db.conn, company_id).await?)) })
+        .get_or_try_init(|| async {
+            Ok::<_, ApiError>(Arc::new(roster_persistence::repo::groups::employee_counts(&app.db.conn, company_id).await?))
+        })
         .await
         .cloned()
 }
@@ -58,7 +60,9 @@ pub async fn policies(ctx: &Context<'_>, company_id: Uuid) -> Result<Arc<Vec<Bud
     let app = app(ctx)?;
     cache(ctx)?
         .policies
-        .get_or_try_init(|| async { Ok::<_, ApiError>(Arc::new(roster_persistence::repo::policies::list(&app.db.conn, company_id).await?)) })
+        .get_or_try_init(|| async {
+            Ok::<_, ApiError>(Arc::new(roster_persistence::repo::policies::list(&app.db.conn, company_id).await?))
+        })
         .await
         .cloned()
 }

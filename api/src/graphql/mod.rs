@@ -21,7 +21,11 @@ const MAX_DEPTH: usize = 16;
 const MAX_COMPLEXITY: usize = 10_000;
 
 pub fn build_schema(state: AppState) -> RosterSchema {
-    Schema::build(Query, Mutation::default(), EmptySubscription).data(state).limit_depth(MAX_DEPTH).limit_complexity(MAX_COMPLEXITY).finish()
+    Schema::build(Query, Mutation::default(), EmptySubscription)
+        .data(state)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
 }
 
 /// The SDL of the schema, as checked in at `schema.graphql`.

@@ -30,11 +30,11 @@ impl Query {
     async fn employees(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(default_with = "Some(50)")] first: Option<i32>,
         after: Option<String>,
         filter: Option<EmployeeFilter>,
     ) -> Result<EmployeeConnection> {
-        let (first, after) = page_args(first, after)?;
+        let (first, after) = page_args(first.unwrap_or(50), after)?;
         let filter = filter.unwrap_or_default();
         let repo_filter = RepoFilter {
             statuses: filter.status.unwrap_or_default().into_iter().map(Into::into).collect(),
@@ -43,10 +43,17 @@ impl Query {
             updated_since: filter.updated_since,
         };
         let (page, today) = employees::page(context::app(ctx)?, context::caller(ctx)?, &repo_filter, first, after).await?;
-        let edges: Vec<EmployeeEdge> =
-            page.items.into_iter().map(|stored| EmployeeEdge { cursor: encode_cursor(stored.employee.id), node: Employee { stored, today } }).collect();
+        let edges: Vec<EmployeeEdge> = page
+            .items
+            .into_iter()
+            .map(|stored| EmployeeEdge { cursor: encode_cursor(stored.employee.id), node: Employee { stored, today } })
+            .collect();
         let end_cursor = edges.last().map(|e| e.cursor.clone());
-        Ok(EmployeeConnection { edges, page_info: PageInfo { has_next_page: page.has_next_page, end_cursor }, total_count: page.total_count as i32 })
+        Ok(EmployeeConnection {
+            edges,
+            page_info: PageInfo { has_next_page: page.has_next_page, end_cursor },
+            total_count: page.total_count as i32,
+        })
     }
 
     /// By id or by e-mail (case-insensitive); null when there is no such employee here.

@@ -17,20 +17,20 @@ use serde_json::Value as Json;
 
 use super::negotiate::{ResponseType, not_acceptable};
 use super::{HttpState, graphiql};
-use crate::auth::Caller;
+use crate::auth::{AuthError, Caller};
 use crate::graphql::RequestCache;
 
 /// At most this many operations in one JSON array batch.
 const MAX_BATCH: usize = 10;
 
 pub async fn get(State(state): State<HttpState>, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
-    if params.get("query").is_none() && wants_html(&headers) {
+    if !params.contains_key("query") && wants_html(&headers) {
         return Html(graphiql::PAGE).into_response();
     }
     let Some(kind) = ResponseType::negotiate(&headers) else { return not_acceptable() };
-    let caller = match authenticate(&state, &headers, kind) {
+    let caller = match authenticate(&state, &headers) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(err) => return refuse(kind, err),
     };
     let Some(query) = params.get("query") else {
         return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "missing the 'query' parameter");
@@ -46,7 +46,9 @@ pub async fn get(State(state): State<HttpState>, headers: HeaderMap, Query(param
                 Ok(v) => {
                     object.insert(key.into(), v);
                 }
-                Err(_) => return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("the '{key}' parameter is not valid JSON")),
+                Err(_) => {
+                    return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("the '{key}' parameter is not valid JSON"));
+                }
             }
         }
     }
@@ -55,7 +57,8 @@ pub async fn get(State(state): State<HttpState>, headers: HeaderMap, Query(param
         Err(msg) => return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &msg),
     };
     if is_mutation(&request) {
-        let mut response = kind.request_error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "mutations are only accepted over POST");
+        let mut response =
+            kind.request_error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "mutations are only accepted over POST");
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
@@ -64,14 +67,16 @@ pub async fn get(State(state): State<HttpState>, headers: HeaderMap, Query(param
 
 pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(kind) = ResponseType::negotiate(&headers) else { return not_acceptable() };
-    let caller = match authenticate(&state, &headers, kind) {
+    let caller = match authenticate(&state, &headers) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(err) => return refuse(kind, err),
     };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mut parts = content_type.split(';').map(str::trim);
     let media = parts.next().unwrap_or("").to_ascii_lowercase();
-    let charset_ok = parts.filter_map(|p| p.split_once('=')).all(|(k, v)| !k.trim().eq_ignore_ascii_case("charset") || v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8"));
+    let charset_ok = parts
+        .filter_map(|p| p.split_once('='))
+        .all(|(k, v)| !k.trim().eq_ignore_ascii_case("charset") || v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8"));
     if media != "application/json" || !charset_ok {
         let message = if media.is_empty() {
             "missing Content-Type: send application/json".to_string()
@@ -101,15 +106,17 @@ fn wants_html(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
-/// R-AUTH-2: every GraphQL request needs a valid token; refusals are 401.
-pub(super) fn authenticate(state: &HttpState, headers: &HeaderMap, kind: ResponseType) -> Result<Caller, Response> {
-    let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    state.app.auth.verify_header(header).map_err(|err| {
-        tracing::debug!(%err, "refused a request");
-        let mut response = kind.request_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &err.to_string());
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        response
-    })
+/// R-AUTH-2: every GraphQL request needs a valid token.
+pub(super) fn authenticate(state: &HttpState, headers: &HeaderMap) -> Result<Caller, AuthError> {
+    state.app.auth.verify_header(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()))
+}
+
+/// A refused token: 401, `UNAUTHENTICATED`, and what to fix.
+fn refuse(kind: ResponseType, err: AuthError) -> Response {
+    tracing::debug!(%err, "refused a request");
+    let mut response = kind.request_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &err.to_string());
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
 }
 
 /// Checks the GraphQL-over-HTTP parameters' types before anything runs.
@@ -160,11 +167,23 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
     response.data == async_graphql::Value::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty())
 }
 
+/// Errors async-graphql raises itself (parse, validation, limits, variable
+/// coercion) carry no code; they are all the client's input to fix.
+fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "BAD_USER_INPUT");
+        }
+    }
+    response
+}
+
 async fn execute(state: &HttpState, kind: ResponseType, caller: Caller, batch: BatchRequest) -> Response {
     let per_request = |request: Request| request.data(caller.clone()).data(RequestCache::default());
     match batch {
         BatchRequest::Single(request) => {
-            let response = state.schema.execute(per_request(request)).await;
+            let response = with_codes(state.schema.execute(per_request(request)).await);
             let request_error = is_request_error(&response);
             let mut body = serde_json::to_value(&response).unwrap_or_default();
             let status = match kind {
@@ -181,7 +200,7 @@ async fn execute(state: &HttpState, kind: ResponseType, caller: Caller, batch: B
         BatchRequest::Batch(requests) => {
             let mut bodies = Vec::with_capacity(requests.len());
             for request in requests {
-                bodies.push(serde_json::to_value(state.schema.execute(per_request(request)).await).unwrap_or_default());
+                bodies.push(serde_json::to_value(with_codes(state.schema.execute(per_request(request)).await)).unwrap_or_default());
             }
             kind.respond(StatusCode::OK, Json::Array(bodies))
         }

@@ -25,7 +25,8 @@ pub async fn create(app: &AppState, caller: &Caller, input: NewCompany) -> Resul
     let (Some(name), Some(time_zone)) = (name, time_zone) else {
         return Err(ApiError::from_domain(roster_domain::DomainError::Invalid(violations), "input"));
     };
-    let company = Company { id: Uuid::now_v7(), name, default_language: input.default_language, time_zone, settings: CompanySettings::default() };
+    let company =
+        Company { id: Uuid::now_v7(), name, default_language: input.default_language, time_zone, settings: CompanySettings::default() };
     companies::insert(&app.db.conn, &company, app.clock.now()).await?;
     tracing::info!(company_id = %company.id, by = %caller.subject, "company created");
     Ok(company)

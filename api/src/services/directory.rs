@@ -46,7 +46,16 @@ pub async fn create_policy(app: &AppState, caller: &Caller, input: NewPolicy) ->
             code: "UNKNOWN_COMPANY_GROUP".into(),
         })
         .collect();
-    let policy = BudgetPolicy::create(Uuid::now_v7(), company_id, &input.name, input.kind, input.amount, &input.currency, input.grant_on_onboarding, group_ids);
+    let policy = BudgetPolicy::create(
+        Uuid::now_v7(),
+        company_id,
+        &input.name,
+        input.kind,
+        input.amount,
+        &input.currency,
+        input.grant_on_onboarding,
+        group_ids,
+    );
     let policy = match (policy, unknown.is_empty()) {
         (Ok(p), true) => p,
         (Ok(_), false) => return Err(ApiError::Invalid(unknown)),

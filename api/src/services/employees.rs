@@ -3,10 +3,10 @@
 
 use chrono::NaiveDate;
 use roster_domain::{ChangeSource, Company, Employee, EmployeeChanges, EmployeeDraft, RuleContext, budget};
+use roster_persistence::ConnectionTrait;
 use roster_persistence::repo::audit::{self, AuditEntry};
 use roster_persistence::repo::employees::{self, EmployeeFilter, Page, StoredEmployee};
 use roster_persistence::repo::{companies, grants, groups, policies};
-use roster_persistence::ConnectionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -45,7 +45,14 @@ pub fn snapshot(e: &Employee) -> serde_json::Value {
     })
 }
 
-async fn audit_change(db: &impl ConnectionTrait, app: &AppState, caller: &Caller, action: &str, before: Option<&Employee>, after: &Employee) -> Result<()> {
+async fn audit_change(
+    db: &impl ConnectionTrait,
+    app: &AppState,
+    caller: &Caller,
+    action: &str,
+    before: Option<&Employee>,
+    after: &Employee,
+) -> Result<()> {
     let entry = AuditEntry {
         company_id: after.company_id,
         actor: caller.subject.clone(),
@@ -107,11 +114,19 @@ pub async fn update(app: &AppState, caller: &Caller, id: Uuid, changes: Employee
     let before = load(app, company_id, id).await?;
     let known = known_groups(app, company_id, changes.company_group_id.flatten()).await?;
     let ctx = RuleContext { today, default_language: company.default_language, group_exists: &|id| known.contains(&id) };
-    let after = before.employee.apply(changes, ChangeSource::Manual { support: caller.is_support() }, &ctx).map_err(|e| ApiError::from_domain(e, "input"))?;
+    let after = before
+        .employee
+        .apply(changes, ChangeSource::Manual { support: caller.is_support() }, &ctx)
+        .map_err(|e| ApiError::from_domain(e, "input"))?;
     Ok((save(app, caller, "employee.update", before, after).await?, today))
 }
 
-pub async fn schedule_offboarding(app: &AppState, caller: &Caller, id: Uuid, date: Option<NaiveDate>) -> Result<(StoredEmployee, NaiveDate)> {
+pub async fn schedule_offboarding(
+    app: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    date: Option<NaiveDate>,
+) -> Result<(StoredEmployee, NaiveDate)> {
     let company_id = caller.company_for(Permission::WriteDirectory)?;
     let (_, today) = company_today(app, company_id).await?;
     let before = load(app, company_id, id).await?;
@@ -132,7 +147,11 @@ pub async fn enable_login(app: &AppState, caller: &Caller, ids: &[Uuid]) -> Resu
             None => errors.push(UserError { field, message: format!("employee {id} not found"), code: "NOT_FOUND".into() }),
             Some(stored) => match stored.employee.enable_login(today) {
                 Ok(after) => changes.push((stored.clone(), after)),
-                Err(e) => errors.extend(e.violations().iter().map(|v| UserError { field: field.clone(), message: v.message.clone(), code: v.code.as_str().into() })),
+                Err(e) => errors.extend(e.violations().iter().map(|v| UserError {
+                    field: field.clone(),
+                    message: v.message.clone(),
+                    code: v.code.as_str().into(),
+                })),
             },
         }
     }
@@ -174,7 +193,13 @@ pub async fn find(app: &AppState, caller: &Caller, lookup: Lookup) -> Result<Opt
     Ok(found.map(|s| (s, today)))
 }
 
-pub async fn page(app: &AppState, caller: &Caller, filter: &EmployeeFilter, first: u64, after: Option<Uuid>) -> Result<(Page<StoredEmployee>, NaiveDate)> {
+pub async fn page(
+    app: &AppState,
+    caller: &Caller,
+    filter: &EmployeeFilter,
+    first: u64,
+    after: Option<Uuid>,
+) -> Result<(Page<StoredEmployee>, NaiveDate)> {
     let company_id = caller.company_for(Permission::ReadDirectory)?;
     let (_, today) = company_today(app, company_id).await?;
     Ok((employees::page(&app.db.conn, company_id, filter, today, first, after).await?, today))

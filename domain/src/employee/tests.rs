@@ -19,7 +19,13 @@ fn is_known(id: Uuid) -> bool {
 }
 
 fn draft() -> EmployeeDraft {
-    EmployeeDraft { email: " Anna@Example.com ".into(), first_name: "Anna".into(), last_name: "Vries".into(), prefix: Some("de".into()), ..Default::default() }
+    EmployeeDraft {
+        email: " Anna@Example.com ".into(),
+        first_name: "Anna".into(),
+        last_name: "Vries".into(),
+        prefix: Some("de".into()),
+        ..Default::default()
+    }
 }
 
 fn codes(err: DomainError) -> Vec<(&'static str, &'static str)> {
@@ -60,7 +66,10 @@ fn r_imp_4_dates_in_the_past_and_offboarding_before_onboarding_are_refused() {
 #[test]
 fn r_imp_6_unknown_group_and_invalid_email_are_reported_together() {
     let bad = EmployeeDraft { email: "not-an-address".into(), company_group_id: Some(Uuid::from_u128(99)), ..draft() };
-    assert_eq!(codes(bad.validate(&ctx_with(&is_known)).unwrap_err()), [("email", "INVALID_EMAIL"), ("companyGroup", "UNKNOWN_COMPANY_GROUP")]);
+    assert_eq!(
+        codes(bad.validate(&ctx_with(&is_known)).unwrap_err()),
+        [("email", "INVALID_EMAIL"), ("companyGroup", "UNKNOWN_COMPANY_GROUP")]
+    );
     let good = EmployeeDraft { company_group_id: Some(known_group()), ..draft() };
     assert!(good.validate(&ctx_with(&is_known)).is_ok());
 }
@@ -88,16 +97,24 @@ fn r_emp_4_onboarded_employee_keeps_the_onboarding_date_for_admins_and_imports()
 #[test]
 fn r_emp_4_pending_employee_may_move_to_another_future_date() {
     let e = employee("2026-12-01");
-    let moved = e.apply(EmployeeChanges { onboarding_date: Some(d("2026-12-15")), ..Default::default() }, ChangeSource::Import, &ctx_with(&is_known)).unwrap();
+    let moved = e
+        .apply(EmployeeChanges { onboarding_date: Some(d("2026-12-15")), ..Default::default() }, ChangeSource::Import, &ctx_with(&is_known))
+        .unwrap();
     assert_eq!(moved.onboarding_date, d("2026-12-15"));
-    let past = e.apply(EmployeeChanges { onboarding_date: Some(d("2026-11-20")), ..Default::default() }, ChangeSource::Import, &ctx_with(&is_known));
+    let past = e.apply(
+        EmployeeChanges { onboarding_date: Some(d("2026-11-20")), ..Default::default() },
+        ChangeSource::Import,
+        &ctx_with(&is_known),
+    );
     assert_eq!(codes(past.unwrap_err()), [("onboardingDate", "DATE_IN_PAST")]);
 }
 
 #[test]
 fn r_emp_4_same_onboarding_date_is_no_change() {
     let e = employee("2026-11-01");
-    let same = e.apply(EmployeeChanges { onboarding_date: Some(d("2026-11-01")), ..Default::default() }, ChangeSource::Import, &ctx_with(&is_known)).unwrap();
+    let same = e
+        .apply(EmployeeChanges { onboarding_date: Some(d("2026-11-01")), ..Default::default() }, ChangeSource::Import, &ctx_with(&is_known))
+        .unwrap();
     assert_eq!(same, e);
 }
 
@@ -110,14 +127,24 @@ fn r_emp_5_only_a_manual_edit_changes_the_email() {
     }
     let manual = e.apply(change(), ChangeSource::Manual { support: false }, &ctx_with(&is_known)).unwrap();
     assert_eq!(manual.email.as_str(), "new@example.com");
-    let same_in_other_case = e.apply(EmployeeChanges { email: Some(" ANNA@example.com".into()), ..Default::default() }, ChangeSource::Import, &ctx_with(&is_known));
+    let same_in_other_case = e.apply(
+        EmployeeChanges { email: Some(" ANNA@example.com".into()), ..Default::default() },
+        ChangeSource::Import,
+        &ctx_with(&is_known),
+    );
     assert_eq!(same_in_other_case.unwrap(), e, "R-EMP-1: the same address in another case is no change");
 }
 
 #[test]
 fn r_imp_2_update_cannot_blank_a_required_name() {
     let e = employee("2026-11-01");
-    let err = e.apply(EmployeeChanges { first_name: Some("  ".into()), ..Default::default() }, ChangeSource::Manual { support: false }, &ctx_with(&is_known)).unwrap_err();
+    let err = e
+        .apply(
+            EmployeeChanges { first_name: Some("  ".into()), ..Default::default() },
+            ChangeSource::Manual { support: false },
+            &ctx_with(&is_known),
+        )
+        .unwrap_err();
     assert_eq!(codes(err), [("firstName", "REQUIRED")]);
 }
 
@@ -131,7 +158,10 @@ fn r_imp_4_scheduled_offboarding_must_be_today_or_later_and_after_onboarding() {
     let cleared = scheduled.schedule_offboarding(None, today).unwrap();
     assert_eq!(cleared.status(today), EmployeeStatus::Active);
     let pending = employee("2027-02-01");
-    assert_eq!(codes(pending.schedule_offboarding(Some(d("2027-01-01")), today).unwrap_err()), [("offboardingDate", "OFFBOARDING_BEFORE_ONBOARDING")]);
+    assert_eq!(
+        codes(pending.schedule_offboarding(Some(d("2027-01-01")), today).unwrap_err()),
+        [("offboardingDate", "OFFBOARDING_BEFORE_ONBOARDING")]
+    );
 }
 
 #[test]

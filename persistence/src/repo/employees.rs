@@ -133,14 +133,27 @@ pub async fn find(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Resu
 }
 
 pub async fn find_by_email(db: &impl ConnectionTrait, company_id: Uuid, email: &EmailAddress) -> Result<Option<StoredEmployee>> {
-    Entity::find().filter(Column::CompanyId.eq(company_id)).filter(Column::Email.eq(email.as_str())).one(db).await?.map(to_domain).transpose()
+    Entity::find()
+        .filter(Column::CompanyId.eq(company_id))
+        .filter(Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?
+        .map(to_domain)
+        .transpose()
 }
 
 pub async fn find_many(db: &impl ConnectionTrait, company_id: Uuid, ids: &[Uuid]) -> Result<Vec<StoredEmployee>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Entity::find().filter(Column::CompanyId.eq(company_id)).filter(Column::Id.is_in(ids.iter().copied())).all(db).await?.into_iter().map(to_domain).collect()
+    Entity::find()
+        .filter(Column::CompanyId.eq(company_id))
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
 }
 
 /// R-EMP-3 in SQL: the same partition of dates as `EmployeeStatus::on`.
@@ -149,17 +162,24 @@ fn status_condition(status: EmployeeStatus, today: NaiveDate) -> Condition {
     let off_future = Column::OffboardingDate.gt(today);
     match status {
         EmployeeStatus::Deactivated => Condition::all().add(Column::OffboardingDate.lte(today)),
-        EmployeeStatus::Pending => Condition::all().add(Column::OnboardingDate.gt(today)).add(Condition::any().add(off_null).add(off_future)),
+        EmployeeStatus::Pending => {
+            Condition::all().add(Column::OnboardingDate.gt(today)).add(Condition::any().add(off_null).add(off_future))
+        }
         EmployeeStatus::Active => Condition::all().add(Column::OnboardingDate.lte(today)).add(off_null),
         EmployeeStatus::OffboardingScheduled => Condition::all().add(Column::OnboardingDate.lte(today)).add(off_future),
     }
 }
 
 fn like_pattern(search: &str) -> LikeExpr {
-    let escaped: String = search.trim().to_lowercase().chars().flat_map(|c| match c {
-        '%' | '_' | '\\' => vec!['\\', c],
-        c => vec![c],
-    }).collect();
+    let escaped: String = search
+        .trim()
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 

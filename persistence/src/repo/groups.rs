@@ -33,7 +33,14 @@ pub async fn insert(db: &impl ConnectionTrait, group: &CompanyGroup, now: DateTi
 
 /// The company's groups, by name.
 pub async fn list(db: &impl ConnectionTrait, company_id: Uuid) -> Result<Vec<CompanyGroup>> {
-    Entity::find().filter(Column::CompanyId.eq(company_id)).order_by_asc(Column::NameKey).all(db).await?.into_iter().map(to_domain).collect()
+    Entity::find()
+        .filter(Column::CompanyId.eq(company_id))
+        .order_by_asc(Column::NameKey)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
 }
 
 pub async fn find(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<Option<CompanyGroup>> {

@@ -75,8 +75,10 @@ pub async fn list(db: &impl ConnectionTrait, company_id: Uuid) -> Result<Vec<Bud
             groups.entry(link.policy_id).or_default().push(link.group_id);
         }
     }
-    rows.into_iter().map(|m| {
-        let g = groups.remove(&m.id).unwrap_or_default();
-        to_domain(m, g)
-    }).collect()
+    rows.into_iter()
+        .map(|m| {
+            let g = groups.remove(&m.id).unwrap_or_default();
+            to_domain(m, g)
+        })
+        .collect()
 }

@@ -21,7 +21,11 @@ impl CompanyMutation {
             time_zone: input.time_zone.unwrap_or_else(|| roster_domain::TimeZoneName::DEFAULT.to_string()),
         };
         let result = companies::create(context::app(ctx)?, context::caller(ctx)?, new).await;
-        payload(result, |c| CompanyPayload { company: Some(Company::from(&c)), user_errors: vec![] }, |e| CompanyPayload { company: None, user_errors: e })
+        payload(
+            result,
+            |c| CompanyPayload { company: Some(Company::from(&c)), user_errors: vec![] },
+            |e| CompanyPayload { company: None, user_errors: e },
+        )
     }
 
     async fn update_company_settings(&self, ctx: &Context<'_>, input: UpdateCompanySettingsInput) -> Result<CompanyPayload> {
@@ -32,6 +36,10 @@ impl CompanyMutation {
             reporting_prefix: input.reporting_prefix,
         };
         let result = companies::update_settings(context::app(ctx)?, context::caller(ctx)?, change).await;
-        payload(result, |c| CompanyPayload { company: Some(Company::from(&c)), user_errors: vec![] }, |e| CompanyPayload { company: None, user_errors: e })
+        payload(
+            result,
+            |c| CompanyPayload { company: Some(Company::from(&c)), user_errors: vec![] },
+            |e| CompanyPayload { company: None, user_errors: e },
+        )
     }
 }

@@ -98,7 +98,8 @@ impl EmployeeMutation {
 
     /// Sets (or clears) the offboarding date of one employee.
     async fn schedule_offboarding(&self, ctx: &Context<'_>, input: ScheduleOffboardingInput) -> Result<EmployeePayload> {
-        let result = employees::schedule_offboarding(context::app(ctx)?, context::caller(ctx)?, input.id, input.offboarding_date.map(|d| d.0)).await;
+        let result =
+            employees::schedule_offboarding(context::app(ctx)?, context::caller(ctx)?, input.id, input.offboarding_date.map(|d| d.0)).await;
         employee_payload(result)
     }
 
@@ -106,7 +107,10 @@ impl EmployeeMutation {
         let result = employees::enable_login(context::app(ctx)?, context::caller(ctx)?, &employee_ids).await;
         payload(
             result,
-            |(list, today)| EmployeesPayload { employees: list.into_iter().map(|stored| Employee { stored, today }).collect(), user_errors: vec![] },
+            |(list, today)| EmployeesPayload {
+                employees: list.into_iter().map(|stored| Employee { stored, today }).collect(),
+                user_errors: vec![],
+            },
             |e| EmployeesPayload { employees: vec![], user_errors: e },
         )
     }

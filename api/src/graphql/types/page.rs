@@ -28,5 +28,7 @@ pub fn encode_cursor(id: Uuid) -> String {
 }
 
 fn decode_cursor(cursor: &str) -> Result<Uuid> {
-    Uuid::try_parse(cursor).map_err(|_| ApiError::BadUserInput(format!("'{cursor}' is not a cursor this API issued; pass an endCursor or edge cursor back unchanged")))
+    Uuid::try_parse(cursor).map_err(|_| {
+        ApiError::BadUserInput(format!("'{cursor}' is not a cursor this API issued; pass an endCursor or edge cursor back unchanged"))
+    })
 }

@@ -11,7 +11,9 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => parse_iso_date(s).map(Date).ok_or_else(|| InputValueError::custom(format!("'{s}' is not a date: expected YYYY-MM-DD"))),
+            Value::String(s) => {
+                parse_iso_date(s).map(Date).ok_or_else(|| InputValueError::custom(format!("'{s}' is not a date: expected YYYY-MM-DD")))
+            }
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -24,7 +26,8 @@ impl ScalarType for Date {
 /// Strict `YYYY-MM-DD`: four-digit year, two-digit month and day.
 pub fn parse_iso_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
-    let shape_ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    let shape_ok =
+        b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shape_ok {
         return None;
     }

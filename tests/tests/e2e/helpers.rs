@@ -1,0 +1,163 @@
+//! `spawn_app()`: a real server per test, tokens, and a GraphQL client.
+
+use std::net::SocketAddr;
+
+use jsonwebtoken::{EncodingKey, Header};
+use roster_api::auth::{AuthSettings, JwtKey};
+use roster_api::{Application, Settings};
+use roster_persistence::ConnectionTrait;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fresh database URL: a temp SQLite file, or a new PostgreSQL database.
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+    match std::env::var("ROSTER_TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => {
+            let name = format!("test_{}", Uuid::new_v4().simple());
+            let admin = roster_persistence::Database::connect_without_migrating(&base).await.expect("connect to ROSTER_TEST_DATABASE_URL");
+            admin.conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            admin.conn.close().await.ok();
+            let (prefix, _) = base.rsplit_once('/').expect("ROSTER_TEST_DATABASE_URL ends in /<database>");
+            (format!("{prefix}/{name}"), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            (format!("sqlite://{}", dir.path().join("roster.db").display()), Some(dir))
+        }
+    }
+}
+
+pub fn settings(database_url: &str) -> Settings {
+    Settings {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: database_url.to_string(),
+        auth: AuthSettings { key: JwtKey::Secret(SECRET.into()), issuer: None, audience: None },
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like `spawn_app`, with the settings edited before the server is built.
+pub async fn spawn_app_with(edit: impl FnOnce(&mut Settings)) -> TestApp {
+    let (database_url, dir) = fresh_database().await;
+    let mut settings = settings(&database_url);
+    edit(&mut settings);
+    let app = Application::build(settings).await.expect("build the application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), _dir: dir }
+}
+
+/// A token made with the plain `jsonwebtoken` crate, as any client library would.
+pub fn token_with(claims: Value, secret: &str) -> String {
+    jsonwebtoken::encode(&Header::default(), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+}
+
+pub fn exp_in(seconds: i64) -> i64 {
+    chrono::Utc::now().timestamp() + seconds
+}
+
+pub fn token(role: &str, company: Option<Uuid>) -> String {
+    token_scoped(role, company, &[])
+}
+
+pub fn token_scoped(role: &str, company: Option<Uuid>, scopes: &[&str]) -> String {
+    let mut claims = json!({ "sub": format!("{role}-user"), "role": role, "exp": exp_in(3600), "scopes": scopes });
+    if let Some(c) = company {
+        claims["company_id"] = json!(c);
+    }
+    token_with(claims, SECRET)
+}
+
+pub fn admin(company: Uuid) -> String {
+    token("admin", Some(company))
+}
+
+pub fn support() -> String {
+    token("support", None)
+}
+
+impl TestApp {
+    pub fn url(&self) -> String {
+        format!("{}/graphql", self.address)
+    }
+
+    /// POSTs a GraphQL request and returns the whole JSON body.
+    pub async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.client
+            .post(self.url())
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json body")
+    }
+
+    /// Like `gql`, but fails the test on any GraphQL error and returns `data`.
+    pub async fn data(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.gql(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    pub async fn create_company(&self, name: &str) -> Uuid {
+        let data = self
+            .data(
+                &support(),
+                "mutation($n: String!) { createCompany(input: {name: $n, defaultLanguage: NL}) { company { id } userErrors { code } } }",
+                json!({ "n": name }),
+            )
+            .await;
+        data["createCompany"]["company"]["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    pub async fn create_group(&self, token: &str, name: &str) -> String {
+        let data = self
+            .data(
+                token,
+                "mutation($n: String!) { createCompanyGroup(input: {name: $n}) { companyGroup { id } userErrors { code } } }",
+                json!({ "n": name }),
+            )
+            .await;
+        data["createCompanyGroup"]["companyGroup"]["id"].as_str().expect("group created").to_string()
+    }
+
+    /// Creates an employee and returns the payload (employee + userErrors).
+    pub async fn create_employee(&self, token: &str, input: Value) -> Value {
+        let data = self.data(token, CREATE_EMPLOYEE, json!({ "input": input })).await;
+        data["createEmployee"].clone()
+    }
+}
+
+pub const CREATE_EMPLOYEE: &str = "mutation($input: CreateEmployeeInput!) { createEmployee(input: $input) { employee { id email firstName lastName prefix onboardingDate offboardingDate language status loginState customFields companyGroup { id name } budgetGrants { amount currency period grantedOn policy { name } } } userErrors { field message code } } }";
+
+/// The first error's `extensions.code`.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error: {body}"))
+}
+
+pub fn user_error_codes(payload: &Value) -> Vec<String> {
+    payload["userErrors"].as_array().expect("userErrors").iter().map(|e| e["code"].as_str().unwrap().to_string()).collect()
+}
+
+/// Today in Europe/Amsterdam, the test companies' time zone (R-TEN-2).
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&chrono_tz::Europe::Amsterdam).date_naive()
+}
+
+pub fn days_from_today(days: i64) -> String {
+    (today() + chrono::Duration::days(days)).to_string()
+}

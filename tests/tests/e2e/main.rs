@@ -1,0 +1,12 @@
+//! One test binary: every test boots the real server on port 0 with its own
+//! database (SQLite file, or a fresh PostgreSQL database when
+//! `ROSTER_TEST_DATABASE_URL` is set) and speaks GraphQL over HTTP.
+
+mod auth;
+mod companies;
+mod employees;
+mod helpers;
+mod http;
+mod pagination;
+mod schema_drift;
+mod tenancy;
