@@ -11,6 +11,7 @@ pub mod email;
 pub mod employee;
 pub mod error;
 pub mod language;
+pub mod import;
 pub mod lifecycle;
 
 pub use budget::{BudgetKind, BudgetPolicy, Currency, GrantDue, Money};
