@@ -7,6 +7,7 @@ mod m20261123_000001_create_companies;
 mod m20261123_000002_create_groups_and_policies;
 mod m20261123_000003_create_employees;
 mod m20261123_000004_create_grants_and_audit;
+mod m20261123_000005_create_imports;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_groups_and_policies::Migration),
             Box::new(m20261123_000003_create_employees::Migration),
             Box::new(m20261123_000004_create_grants_and_audit::Migration),
+            Box::new(m20261123_000005_create_imports::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 pub mod cell;
 pub mod fields;
 pub mod issue;
+pub mod job;
 pub mod mapping;
 pub mod normalize;
 pub mod plan;
@@ -15,6 +16,7 @@ pub mod validate;
 pub use cell::Cell;
 pub use fields::{FieldKey, StandardField};
 pub use issue::{RowIssue, Severity};
+pub use job::{JobStatus, NotAllowed, RunMode, RunStatus};
 pub use mapping::{ColumnMapping, MappingError};
 pub use plan::{Event, FieldChange, Planner, RowPlan, Summary};
 pub use validate::{GroupIndex, ParsedRow};

@@ -46,7 +46,7 @@ pub(crate) fn login_code(state: LoginState) -> &'static str {
     }
 }
 
-fn parse_login(code: &str) -> std::result::Result<LoginState, String> {
+pub(crate) fn parse_login(code: &str) -> std::result::Result<LoginState, String> {
     Ok(match code {
         "NOT_INVITED" => LoginState::NotInvited,
         "INVITED" => LoginState::Invited,

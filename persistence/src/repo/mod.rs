@@ -1,11 +1,14 @@
 //! Repositories: narrow functions per aggregate, each on `&impl ConnectionTrait`.
 
 pub mod audit;
+pub mod codec;
 pub mod companies;
 pub mod employees;
 pub mod grants;
 pub mod groups;
+pub mod imports;
 pub mod policies;
+pub mod secrets;
 
 use crate::error::RepoError;
 

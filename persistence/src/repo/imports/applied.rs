@@ -1,0 +1,47 @@
+//! R-IMP-12: what a sync has applied, one row each. The primary key (run, row)
+//! makes a second apply of the same row fail inside its transaction.
+
+use std::collections::HashMap;
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use crate::entities::import_applied::{ActiveModel, Column, Entity};
+use crate::error::Result;
+
+/// A row's outcome in a sync: the event applied, or `CONFLICT`, with a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub outcome: String,
+    pub detail: Option<String>,
+}
+
+pub async fn record(db: &impl ConnectionTrait, run_id: Uuid, row_number: u32, outcome: &str, detail: Option<String>) -> Result<()> {
+    let row = ActiveModel { run_id: Set(run_id), row_number: Set(row_number as i32), outcome: Set(outcome.to_string()), detail: Set(detail) };
+    Entity::insert(row).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// Outcomes of rows in `from..=to`.
+pub async fn in_range(db: &impl ConnectionTrait, run_id: Uuid, from: u32, to: u32) -> Result<HashMap<u32, Outcome>> {
+    Ok(Entity::find()
+        .filter(Column::RunId.eq(run_id))
+        .filter(Column::RowNumber.between(from as i32, to as i32))
+        .order_by_asc(Column::RowNumber)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.row_number as u32, Outcome { outcome: m.outcome, detail: m.detail }))
+        .collect())
+}
+
+pub async fn count(db: &impl ConnectionTrait, run_id: Uuid) -> Result<u64> {
+    Ok(Entity::find().filter(Column::RunId.eq(run_id)).count(db).await?)
+}
+
+/// The last row a sync recorded, to resume after it.
+pub async fn last_row(db: &impl ConnectionTrait, run_id: Uuid) -> Result<u32> {
+    let last: Option<i32> =
+        Entity::find().select_only().column(Column::RowNumber).filter(Column::RunId.eq(run_id)).order_by_desc(Column::RowNumber).into_tuple().one(db).await?;
+    Ok(last.unwrap_or(0) as u32)
+}
