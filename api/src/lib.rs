@@ -8,6 +8,7 @@ pub mod error;
 pub mod graphql;
 mod http;
 pub mod services;
+pub mod sheets;
 pub mod startup;
 pub mod state;
 
