@@ -2,12 +2,15 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
 use crate::auth::{Authenticator, Role, parse_ttl};
 use crate::config::{AuthArgs, DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
+use crate::jobs::RunnerSettings;
+use crate::sheets::Limits;
 use crate::startup::Application;
 
 #[derive(Parser)]
@@ -28,6 +31,24 @@ enum Command {
     Serve {
         #[arg(long, env = "ROSTER_BIND", default_value = DEFAULT_BIND)]
         bind: SocketAddr,
+        /// Serve the API only; runs are executed by other processes.
+        #[arg(long, env = "ROSTER_NO_RUNNER")]
+        no_runner: bool,
+        /// Runs this process executes at the same time.
+        #[arg(long, env = "ROSTER_RUNNER_CONCURRENCY", default_value_t = 2)]
+        runner_concurrency: usize,
+        /// Seconds a run's lease lasts without a heartbeat before another runner takes it over.
+        #[arg(long, env = "ROSTER_LEASE_SECONDS", default_value_t = 30)]
+        lease_seconds: u64,
+        /// Rows per batch (a sync commits once per batch).
+        #[arg(long, env = "ROSTER_BATCH_SIZE", default_value_t = 1000)]
+        batch_size: u64,
+        /// Pause between batches in milliseconds, to spare a busy database.
+        #[arg(long, env = "ROSTER_BATCH_PAUSE_MS", default_value_t = 0)]
+        batch_pause_ms: u64,
+        /// Largest upload in bytes.
+        #[arg(long, env = "ROSTER_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
+        max_upload_bytes: usize,
     },
     /// Run pending database migrations.
     Migrate,
@@ -104,7 +125,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             eprintln!("migrations applied to {}", redact(&cli.database_url));
             Ok(())
         }
-        Command::Serve { bind } => serve(&cli.auth, cli.database_url, bind).await,
+        Command::Serve { bind, no_runner, runner_concurrency, lease_seconds, batch_size, batch_pause_ms, max_upload_bytes } => {
+            let runner = RunnerSettings {
+                enabled: !no_runner,
+                concurrency: runner_concurrency.max(1),
+                lease: Duration::from_secs(lease_seconds.max(1)),
+                batch_size: batch_size.clamp(1, 50_000),
+                batch_pause: Duration::from_millis(batch_pause_ms),
+                ..RunnerSettings::default()
+            };
+            let limits = Limits { max_file_bytes: max_upload_bytes, ..Limits::default() };
+            serve(&cli.auth, cli.database_url, bind, limits, runner).await
+        }
         Command::Token { role, company, subject, ttl, scopes } => {
             let resolved = cli.auth.resolve(&cli.database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
             let auth = Authenticator::new(&resolved.settings).map_err(|e| e.to_string())?;
@@ -131,7 +163,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn serve(auth: &AuthArgs, database_url: String, bind: SocketAddr) -> Result<(), String> {
+async fn serve(auth: &AuthArgs, database_url: String, bind: SocketAddr, limits: Limits, runner: RunnerSettings) -> Result<(), String> {
     let resolved = auth.resolve(&database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
     if let Some(path) = &resolved.generated_secret_at {
         eprintln!(
@@ -139,7 +171,7 @@ async fn serve(auth: &AuthArgs, database_url: String, bind: SocketAddr) -> Resul
             path.display()
         );
     }
-    let settings = Settings { bind, database_url: database_url.clone(), auth: resolved.settings };
+    let settings = Settings { bind, database_url: database_url.clone(), auth: resolved.settings, limits, runner };
     let app = Application::build(settings).await.map_err(|e| e.to_string())?;
     tracing::info!(port = app.port(), database = %redact(&database_url), "roster listening on http://{}:{}/graphql", bind.ip(), app.port());
     app.run_until_stopped().await.map_err(|e| e.to_string())

@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::auth::{AuthSettings, JwtKey};
+use crate::jobs::RunnerSettings;
+use crate::sheets::Limits;
 
 /// Everything `Application::build` needs; no global configuration anywhere.
 #[derive(Clone)]
@@ -11,6 +13,8 @@ pub struct Settings {
     pub bind: SocketAddr,
     pub database_url: String,
     pub auth: AuthSettings,
+    pub limits: Limits,
+    pub runner: RunnerSettings,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";

@@ -60,6 +60,20 @@ impl ApiError {
         }
     }
 
+    /// The message a client may see (internal causes stay in the log).
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => "internal error".into(),
+            Self::Invalid(errors) => errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "),
+            Self::Unauthenticated(m)
+            | Self::Forbidden(m)
+            | Self::NotFound(m)
+            | Self::BadUserInput(m)
+            | Self::Conflict(m)
+            | Self::PayloadTooLarge(m) => m.clone(),
+        }
+    }
+
     /// Domain violations under the input object `input` of a mutation.
     pub fn from_domain(err: DomainError, input: &str) -> Self {
         Self::Invalid(user_errors(&err, input))
@@ -105,19 +119,10 @@ impl From<RepoError> for ApiError {
 impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
         let code = err.code();
-        let message = match err {
-            ApiError::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
-                "internal error".to_string()
-            }
-            ApiError::Invalid(errors) => errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "),
-            ApiError::Unauthenticated(m)
-            | ApiError::Forbidden(m)
-            | ApiError::NotFound(m)
-            | ApiError::BadUserInput(m)
-            | ApiError::Conflict(m)
-            | ApiError::PayloadTooLarge(m) => m,
-        };
+        if let ApiError::Internal(cause) = &err {
+            tracing::error!(%cause, "internal error");
+        }
+        let message = err.public_message();
         async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
     }
 }

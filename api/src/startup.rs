@@ -9,7 +9,10 @@ use tokio::net::TcpListener;
 
 use crate::auth::Authenticator;
 use crate::config::Settings;
-use crate::state::{App, AppState, SystemClock};
+use crate::files::LinkSigner;
+use crate::jobs::{EventBus, spawn_runner};
+use crate::state::{App, AppState, Imports, SystemClock};
+use tokio::sync::{Notify, watch};
 
 pub struct Application {
     listener: TcpListener,
@@ -21,6 +24,8 @@ pub struct Application {
 pub enum StartupError {
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    #[error("database: {0}")]
+    Repo(#[from] roster_persistence::RepoError),
     #[error("{0}")]
     Auth(#[from] crate::auth::AuthError),
     #[error("cannot listen on {addr}: {source}")]
@@ -31,7 +36,9 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let auth = Authenticator::new(&settings.auth)?;
         let db = Database::connect(&settings.database_url).await?;
-        let state = AppState(Arc::new(App { db, auth, clock: Arc::new(SystemClock) }));
+        let links = LinkSigner::load(&db).await?;
+        let imports = Imports { limits: settings.limits, runner: settings.runner, wake: Notify::new(), events: EventBus::default() };
+        let state = AppState(Arc::new(App { db, auth, clock: Arc::new(SystemClock), imports, links }));
         let listener = TcpListener::bind(settings.bind).await.map_err(|source| StartupError::Bind { addr: settings.bind, source })?;
         let router = crate::http::router(state.clone());
         Ok(Self { listener, router, state })
@@ -45,9 +52,17 @@ impl Application {
         &self.state
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
+    /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish and
+    /// the runner leave its runs at a batch boundary.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        let (stop, stopped) = watch::channel(false);
+        let runner = self.state.imports.runner.enabled.then(|| spawn_runner(self.state.clone(), stopped));
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await;
+        let _ = stop.send(true);
+        if let Some(runner) = runner {
+            let _ = runner.await;
+        }
+        served
     }
 }
 

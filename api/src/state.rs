@@ -7,6 +7,9 @@ use chrono::{DateTime, Utc};
 use roster_persistence::Database;
 
 use crate::auth::Authenticator;
+use crate::files::LinkSigner;
+use crate::jobs::{EventBus, RunnerSettings};
+use crate::sheets::Limits;
 
 /// The source of "now"; the domain never reads a clock itself.
 pub trait Clock: Send + Sync {
@@ -27,6 +30,18 @@ pub struct App {
     /// Verifies bearer tokens; keys are parsed once at start.
     pub auth: Authenticator,
     pub clock: Arc<dyn Clock>,
+    pub imports: Imports,
+    /// Signs short-lived download links (`GET /files/…`).
+    pub links: LinkSigner,
+}
+
+/// What the import pipeline shares across requests and the runner.
+pub struct Imports {
+    pub limits: Limits,
+    pub runner: RunnerSettings,
+    /// Wakes the runner when a run is queued, so it need not wait for its poll.
+    pub wake: tokio::sync::Notify,
+    pub events: EventBus,
 }
 
 #[derive(Clone)]

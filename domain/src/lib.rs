@@ -10,8 +10,8 @@ pub mod company_group;
 pub mod email;
 pub mod employee;
 pub mod error;
-pub mod language;
 pub mod import;
+pub mod language;
 pub mod lifecycle;
 
 pub use budget::{BudgetKind, BudgetPolicy, Currency, GrantDue, Money};

@@ -111,11 +111,25 @@ impl MigrationTrait for Migration {
                     .col(big_integer(ImportJobs::RowCount))
                     .col(json_binary(ImportJobs::Columns))
                     .col(text_null(ImportJobs::FailureReason))
-                    .foreign_key(ForeignKey::create().from(ImportJobs::Table, ImportJobs::CompanyId).to(Companies::Table, Companies::Id).on_delete(ForeignKeyAction::Cascade))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ImportJobs::Table, ImportJobs::CompanyId)
+                            .to(Companies::Table, Companies::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("import_jobs_company").table(ImportJobs::Table).col(ImportJobs::CompanyId).col(ImportJobs::Id).to_owned()).await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("import_jobs_company")
+                    .table(ImportJobs::Table)
+                    .col(ImportJobs::CompanyId)
+                    .col(ImportJobs::Id)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -139,7 +153,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("import_rows_email").table(ImportRows::Table).col(ImportRows::JobId).col(ImportRows::EmailKey).to_owned()).await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("import_rows_email")
+                    .table(ImportRows::Table)
+                    .col(ImportRows::JobId)
+                    .col(ImportRows::EmailKey)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -161,12 +184,19 @@ impl MigrationTrait for Migration {
                     .col(text_null(ImportRuns::LeaseOwner))
                     .col(timestamp_with_time_zone_null(ImportRuns::LeaseUntil))
                     .col(boolean(ImportRuns::CancelRequested))
-                    .foreign_key(ForeignKey::create().from(ImportRuns::Table, ImportRuns::JobId).to(ImportJobs::Table, ImportJobs::Id).on_delete(ForeignKeyAction::Cascade))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ImportRuns::Table, ImportRuns::JobId)
+                            .to(ImportJobs::Table, ImportJobs::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
         manager.create_index(Index::create().name("import_runs_job").table(ImportRuns::Table).col(ImportRuns::JobId).to_owned()).await?;
-        manager.create_index(Index::create().name("import_runs_status").table(ImportRuns::Table).col(ImportRuns::Status).to_owned()).await?;
+        manager
+            .create_index(Index::create().name("import_runs_status").table(ImportRuns::Table).col(ImportRuns::Status).to_owned())
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -179,7 +209,12 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(ImportRowPlans::SeenVersion))
                     .col(text(ImportRowPlans::Data))
                     .primary_key(Index::create().col(ImportRowPlans::RunId).col(ImportRowPlans::RowNumber))
-                    .foreign_key(ForeignKey::create().from(ImportRowPlans::Table, ImportRowPlans::RunId).to(ImportRuns::Table, ImportRuns::Id).on_delete(ForeignKeyAction::Cascade))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ImportRowPlans::Table, ImportRowPlans::RunId)
+                            .to(ImportRuns::Table, ImportRuns::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -192,12 +227,23 @@ impl MigrationTrait for Migration {
                     .col(string_len(ImportApplied::Outcome, 16))
                     .col(text_null(ImportApplied::Detail))
                     .primary_key(Index::create().col(ImportApplied::RunId).col(ImportApplied::RowNumber))
-                    .foreign_key(ForeignKey::create().from(ImportApplied::Table, ImportApplied::RunId).to(ImportRuns::Table, ImportRuns::Id).on_delete(ForeignKeyAction::Cascade))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ImportApplied::Table, ImportApplied::RunId)
+                            .to(ImportRuns::Table, ImportRuns::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
         manager
-            .create_table(Table::create().table(AppSecrets::Table).col(string_len(AppSecrets::Name, 64).primary_key()).col(text(AppSecrets::Value)).to_owned())
+            .create_table(
+                Table::create()
+                    .table(AppSecrets::Table)
+                    .col(string_len(AppSecrets::Name, 64).primary_key())
+                    .col(text(AppSecrets::Value))
+                    .to_owned(),
+            )
             .await
     }
 

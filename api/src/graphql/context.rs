@@ -66,3 +66,22 @@ pub async fn policies(ctx: &Context<'_>, company_id: Uuid) -> Result<Arc<Vec<Bud
         .await
         .cloned()
 }
+
+/// Where this server is reached, for absolute download links.
+#[derive(Debug, Clone, Default)]
+pub struct PublicBase(pub String);
+
+impl PublicBase {
+    /// From `X-Forwarded-Proto`/`X-Forwarded-Host` behind a proxy, else `Host`.
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Self {
+        let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(|v| v.split(',').next().unwrap_or(v).trim().to_string());
+        let host =
+            get("x-forwarded-host").or_else(|| get("host")).filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)));
+        let proto = get("x-forwarded-proto").filter(|p| p == "https" || p == "http").unwrap_or_else(|| "http".into());
+        Self(host.map(|h| format!("{proto}://{h}")).unwrap_or_default())
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+}

@@ -8,7 +8,7 @@ pub mod types;
 
 use async_graphql::{EmptySubscription, Schema};
 
-pub use context::RequestCache;
+pub use context::{PublicBase, RequestCache};
 pub use mutation::Mutation;
 pub use query::Query;
 
@@ -21,7 +21,7 @@ const MAX_DEPTH: usize = 16;
 const MAX_COMPLEXITY: usize = 10_000;
 
 pub fn build_schema(state: AppState) -> RosterSchema {
-    Schema::build(Query, Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(state)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -30,5 +30,5 @@ pub fn build_schema(state: AppState) -> RosterSchema {
 
 /// The SDL of the schema, as checked in at `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation::default(), EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
 }

@@ -18,10 +18,45 @@ use serde_json::Value as Json;
 use super::negotiate::{ResponseType, not_acceptable};
 use super::{HttpState, graphiql};
 use crate::auth::{AuthError, Caller};
-use crate::graphql::RequestCache;
+use crate::graphql::{PublicBase, RequestCache};
 
 /// At most this many operations in one JSON array batch.
 const MAX_BATCH: usize = 10;
+/// JSON bodies are small; only uploads may be large.
+const MAX_JSON_BODY: usize = 2 * 1024 * 1024;
+/// Headers that prove a CORS preflight happened (a browser form cannot set them).
+const PREFLIGHT_HEADERS: [&str; 3] = ["graphql-require-preflight", "apollo-require-preflight", "x-apollo-operation-name"];
+
+/// A GraphQL multipart request (file uploads): one file, within the size limit,
+/// and only with a preflight header, so a cross-site form cannot post one (CSRF).
+async fn multipart(
+    state: &HttpState,
+    kind: ResponseType,
+    caller: Caller,
+    headers: &HeaderMap,
+    content_type: &str,
+    body: Bytes,
+) -> Response {
+    if !PREFLIGHT_HEADERS.iter().any(|h| headers.get(*h).is_some_and(|v| !v.is_empty())) {
+        return kind.request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "multipart requests need a non-empty 'GraphQL-Require-Preflight' header (CSRF protection)",
+        );
+    }
+    let limit = state.app.imports.limits.max_file_bytes;
+    let options = async_graphql::http::MultipartOptions::default().max_file_size(limit).max_num_files(1);
+    let cursor = futures_util::io::Cursor::new(body);
+    match async_graphql::http::receive_batch_body(Some(content_type), cursor, options).await {
+        Ok(batch) => execute(state, kind, caller, PublicBase::from_headers(headers), batch).await,
+        Err(async_graphql::ParseRequestError::PayloadTooLarge) => kind.request_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("the upload is larger than the limit of {limit} bytes"),
+        ),
+        Err(err) => kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("malformed multipart request: {err}")),
+    }
+}
 
 pub async fn get(State(state): State<HttpState>, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
     if !params.contains_key("query") && wants_html(&headers) {
@@ -62,7 +97,7 @@ pub async fn get(State(state): State<HttpState>, headers: HeaderMap, Query(param
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, kind, caller, BatchRequest::Single(request)).await
+    execute(&state, kind, caller, PublicBase::from_headers(&headers), BatchRequest::Single(request)).await
 }
 
 pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -74,6 +109,16 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mut parts = content_type.split(';').map(str::trim);
     let media = parts.next().unwrap_or("").to_ascii_lowercase();
+    if media == "multipart/form-data" {
+        return multipart(&state, kind, caller, &headers, content_type, body).await;
+    }
+    if body.len() > MAX_JSON_BODY {
+        return kind.request_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("a JSON request body is at most {MAX_JSON_BODY} bytes"),
+        );
+    }
     let charset_ok = parts
         .filter_map(|p| p.split_once('='))
         .all(|(k, v)| !k.trim().eq_ignore_ascii_case("charset") || v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8"));
@@ -97,7 +142,7 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
         single => parse_request(single).map(BatchRequest::Single),
     };
     match batch {
-        Ok(batch) => execute(&state, kind, caller, batch).await,
+        Ok(batch) => execute(&state, kind, caller, PublicBase::from_headers(&headers), batch).await,
         Err(msg) => kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &msg),
     }
 }
@@ -179,8 +224,8 @@ fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response 
     response
 }
 
-async fn execute(state: &HttpState, kind: ResponseType, caller: Caller, batch: BatchRequest) -> Response {
-    let per_request = |request: Request| request.data(caller.clone()).data(RequestCache::default());
+async fn execute(state: &HttpState, kind: ResponseType, caller: Caller, base: PublicBase, batch: BatchRequest) -> Response {
+    let per_request = |request: Request| request.data(caller.clone()).data(RequestCache::default()).data(base.clone());
     match batch {
         BatchRequest::Single(request) => {
             let response = with_codes(state.schema.execute(per_request(request)).await);

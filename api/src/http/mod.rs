@@ -1,11 +1,12 @@
 //! The HTTP surface: `/graphql` (GET, POST), `/graphql/ws`, health endpoints.
 
 mod graphiql;
-mod graphql;
+pub(crate) mod graphql;
 mod negotiate;
 mod websocket;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -22,9 +23,12 @@ pub struct HttpState {
 
 pub fn router(app: AppState) -> Router {
     let schema = build_schema(app.clone());
+    // Uploads come through /graphql; JSON bodies there are checked to 2 MB apart.
+    let upload_limit = app.imports.limits.max_file_bytes + 1024 * 1024;
     let state = HttpState { app, schema };
     Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql", get(graphql::get).post(graphql::post).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/files/{token}", get(crate::files::download))
         .route("/graphql/ws", get(websocket::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))

@@ -4,7 +4,9 @@
 
 pub mod companies;
 pub mod directory;
+pub mod downloads;
 pub mod employees;
+pub mod imports;
 
 use roster_persistence::{DatabaseTransaction, RepoError, TransactionTrait};
 

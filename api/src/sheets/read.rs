@@ -21,7 +21,13 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_file_bytes: 100 * 1024 * 1024, max_rows: 1_000_000, max_columns: 200, max_cell_chars: 2_000, max_expanded_bytes: 2 * 1024 * 1024 * 1024 }
+        Self {
+            max_file_bytes: 100 * 1024 * 1024,
+            max_rows: 1_000_000,
+            max_columns: 200,
+            max_cell_chars: 2_000,
+            max_expanded_bytes: 2 * 1024 * 1024 * 1024,
+        }
     }
 }
 
@@ -124,11 +130,14 @@ fn sniff(bytes: &[u8], limits: &Limits) -> Result<Format, SheetError> {
         let mut expanded: u64 = 0;
         let mut is_xlsx = false;
         for i in 0..archive.len() {
-            let entry = archive.by_index_raw(i).map_err(|e| SheetError::Damaged { format: "a spreadsheet archive", detail: e.to_string() })?;
+            let entry =
+                archive.by_index_raw(i).map_err(|e| SheetError::Damaged { format: "a spreadsheet archive", detail: e.to_string() })?;
             expanded = expanded.saturating_add(entry.size());
             is_xlsx |= entry.name().is_ok_and(|n| n == "xl/workbook.xml");
         }
-        if expanded > limits.max_expanded_bytes || expanded > (bytes.len() as u64).saturating_mul(1000) {
+        // Spreadsheets compress about 5 to 20 times; far more means a bomb.
+        let suspicious_ratio = expanded > 10 * 1024 * 1024 && expanded > (bytes.len() as u64).saturating_mul(200);
+        if expanded > limits.max_expanded_bytes || suspicious_ratio {
             return Err(SheetError::ZipBomb { expanded, limit: limits.max_expanded_bytes });
         }
         if is_xlsx {
@@ -189,7 +198,13 @@ impl<S: RowSink> Shaper<'_, S> {
             if let Cell::Text(t) = cell {
                 let length = t.chars().count();
                 if length > self.limits.max_cell_chars {
-                    return Err(SheetError::CellTooLong { sheet: self.sheet.clone(), row: row_number, column: column_letter(c), length, limit: self.limits.max_cell_chars });
+                    return Err(SheetError::CellTooLong {
+                        sheet: self.sheet.clone(),
+                        row: row_number,
+                        column: column_letter(c),
+                        length,
+                        limit: self.limits.max_cell_chars,
+                    });
                 }
             }
         }
@@ -269,7 +284,11 @@ fn iso_cell(s: &str) -> Cell {
 
 fn pick_sheet(names: Vec<String>, requested: Option<&str>) -> Result<String, SheetError> {
     match requested {
-        Some(r) => names.iter().find(|n| n.eq_ignore_ascii_case(r.trim())).cloned().ok_or_else(|| SheetError::SheetNotFound { requested: r.into(), available: names.join(", ") }),
+        Some(r) => names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(r.trim()))
+            .cloned()
+            .ok_or_else(|| SheetError::SheetNotFound { requested: r.into(), available: names.join(", ") }),
         None => names.into_iter().next().ok_or(SheetError::NoSheets),
     }
 }
@@ -309,7 +328,13 @@ fn read_xlsx(bytes: &[u8], sheet: Option<&str>, limits: &Limits, sink: &mut impl
     shaper.finish()
 }
 
-fn read_range<R: Reader<Cursor<Vec<u8>>>>(format: Format, mut workbook: R, sheet: Option<&str>, limits: &Limits, sink: &mut impl RowSink) -> Result<(), SheetError>
+fn read_range<R: Reader<Cursor<Vec<u8>>>>(
+    format: Format,
+    mut workbook: R,
+    sheet: Option<&str>,
+    limits: &Limits,
+    sink: &mut impl RowSink,
+) -> Result<(), SheetError>
 where
     R::Error: std::fmt::Display,
 {

@@ -3,9 +3,9 @@
 //! prefix, R-IMP-8), the issues and the budgets. Every text cell is neutralised
 //! (R-IMP-16). Rows are written as they come, so a large report streams.
 
+use roster_domain::ReportingPrefix;
 use roster_domain::import::report::neutralise;
 use roster_domain::import::{ColumnMapping, FieldKey, StandardField};
-use roster_domain::ReportingPrefix;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 /// One line of a report.
@@ -59,7 +59,7 @@ pub enum ReportError {
 
 enum Sink {
     Xlsx { workbook: Box<Workbook>, next_row: u32 },
-    Csv(csv::Writer<Vec<u8>>),
+    Csv(Box<csv::Writer<Vec<u8>>>),
 }
 
 pub struct ReportWriter {
@@ -86,7 +86,7 @@ impl ReportWriter {
             ReportFormat::Csv => {
                 let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
                 w.write_record(headers.iter().map(|h| neutralise(h).into_owned()))?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
         };
         Ok(Self { sink })
@@ -121,7 +121,7 @@ impl ReportWriter {
     pub fn finish(self) -> Result<Vec<u8>, ReportError> {
         match self.sink {
             Sink::Xlsx { mut workbook, .. } => Ok(workbook.save_to_buffer()?),
-            Sink::Csv(w) => w.into_inner().map_err(|e| ReportError::Csv(e.into_error().into())),
+            Sink::Csv(w) => (*w).into_inner().map_err(|e| ReportError::Csv(e.into_error().into())),
         }
     }
 }

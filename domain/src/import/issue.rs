@@ -21,7 +21,13 @@ pub struct RowIssue {
 
 impl RowIssue {
     pub fn error(field: &str, header: Option<&str>, code: ViolationCode, message: impl Into<String>) -> Self {
-        Self { field: Some(field.to_string()), header: header.map(String::from), code: code.as_str().to_string(), message: message.into(), severity: Severity::Error }
+        Self {
+            field: Some(field.to_string()),
+            header: header.map(String::from),
+            code: code.as_str().to_string(),
+            message: message.into(),
+            severity: Severity::Error,
+        }
     }
 
     pub fn is_error(&self) -> bool {

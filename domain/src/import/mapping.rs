@@ -51,7 +51,10 @@ pub fn confirm(current: &[ColumnMapping], choices: &[(i64, Option<String>)]) -> 
     let mut errors = Vec::new();
     for (i, (index, key)) in choices.iter().enumerate() {
         let Some(column) = usize::try_from(*index).ok().and_then(|ix| next.get_mut(ix)) else {
-            errors.push(MappingError { choice: Some(i), message: format!("there is no column {index}; the sheet has columns 0 to {}", current.len().saturating_sub(1)) });
+            errors.push(MappingError {
+                choice: Some(i),
+                message: format!("there is no column {index}; the sheet has columns 0 to {}", current.len().saturating_sub(1)),
+            });
             continue;
         };
         match key.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(FieldKey::parse).transpose() {
@@ -73,7 +76,10 @@ pub fn confirm(current: &[ColumnMapping], choices: &[(i64, Option<String>)]) -> 
     }
     for required in StandardField::ALL.into_iter().filter(|f| f.required()) {
         if !next.iter().any(|c| c.field == Some(FieldKey::Standard(required))) {
-            errors.push(MappingError { choice: None, message: format!("no column maps to {} ({}); it is required", required.key(), required.label()) });
+            errors.push(MappingError {
+                choice: None,
+                message: format!("no column maps to {} ({}); it is required", required.key(), required.label()),
+            });
         }
     }
     if errors.is_empty() { Ok(next) } else { Err(errors) }

@@ -41,9 +41,18 @@ impl Event {
     }
 
     pub fn parse(code: &str) -> Option<Self> {
-        [Self::Onboarding, Self::Update, Self::Offboarding, Self::NoChange, Self::Error, Self::Conflict, Self::Deactivation, Self::Unmatched]
-            .into_iter()
-            .find(|e| e.code() == code)
+        [
+            Self::Onboarding,
+            Self::Update,
+            Self::Offboarding,
+            Self::NoChange,
+            Self::Error,
+            Self::Conflict,
+            Self::Deactivation,
+            Self::Unmatched,
+        ]
+        .into_iter()
+        .find(|e| e.code() == code)
     }
 
     /// Whether a sync writes anything for this event.
@@ -128,6 +137,12 @@ impl<'a> Planner<'a> {
         groups: &'a GroupIndex,
     ) -> Self {
         Self { today, company_id, default_language, send_invitations, policies, groups, seen: HashMap::new() }
+    }
+
+    /// Records that an e-mail appeared on an earlier row not planned here (a
+    /// preview page starting mid-file).
+    pub fn mark_seen(&mut self, email: EmailAddress, row_number: u32) {
+        self.seen.entry(email).or_insert(row_number);
     }
 
     /// Plans one row against the employee with its e-mail, if any. `new_id` is

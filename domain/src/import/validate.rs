@@ -163,7 +163,12 @@ fn read_standard(row: &mut ParsedRow, field: StandardField, cell: &Cell, header:
         },
         StandardField::FirstName | StandardField::LastName | StandardField::Prefix => {
             if text.chars().count() > 100 {
-                row.issues.push(RowIssue::error(key, header, ViolationCode::TooLong, format!("{} has at most 100 characters", field.label())));
+                row.issues.push(RowIssue::error(
+                    key,
+                    header,
+                    ViolationCode::TooLong,
+                    format!("{} has at most 100 characters", field.label()),
+                ));
             }
             row.values.insert(key.into(), text.clone());
             match field {

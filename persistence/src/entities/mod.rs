@@ -1,6 +1,7 @@
 //! sea-orm entities: the tables as rows. Never exposed past `repo`: repositories
 //! convert rows to domain values, so the schema and the domain change apart.
 
+pub mod app_secret;
 pub mod audit_log;
 pub mod budget_grant;
 pub mod budget_policy;
@@ -8,7 +9,6 @@ pub mod budget_policy_group;
 pub mod company;
 pub mod company_group;
 pub mod employee;
-pub mod app_secret;
 pub mod import_applied;
 pub mod import_file;
 pub mod import_job;

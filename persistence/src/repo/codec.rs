@@ -154,7 +154,9 @@ pub fn encode_plan(plan: &RowPlan) -> String {
             Value::Array(
                 plan.budgets
                     .iter()
-                    .map(|g| json!({ "p": g.policy_id, "pe": g.period, "a": g.amount.minor(), "c": g.currency.as_str(), "d": g.granted_on }))
+                    .map(
+                        |g| json!({ "p": g.policy_id, "pe": g.period, "a": g.amount.minor(), "c": g.currency.as_str(), "d": g.granted_on }),
+                    )
                     .collect(),
             ),
         );
@@ -166,9 +168,16 @@ pub fn encode_plan(plan: &RowPlan) -> String {
 }
 
 /// Rebuilds a plan from its stored columns and details.
-pub fn decode_plan(row_number: i32, event: &str, employee_id: Option<Uuid>, seen_version: Option<i64>, data: &str) -> Result<RowPlan, RepoError> {
+pub fn decode_plan(
+    row_number: i32,
+    event: &str,
+    employee_id: Option<Uuid>,
+    seen_version: Option<i64>,
+    data: &str,
+) -> Result<RowPlan, RepoError> {
     let v: Value = serde_json::from_str(data).map_err(|_| corrupt("row plan"))?;
-    let values: BTreeMap<String, String> = v.get("v").cloned().map(serde_json::from_value).transpose().map_err(|_| corrupt("row values"))?.unwrap_or_default();
+    let values: BTreeMap<String, String> =
+        v.get("v").cloned().map(serde_json::from_value).transpose().map_err(|_| corrupt("row values"))?.unwrap_or_default();
     let list = |k: &str| v.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
     let changes = list("c")
         .iter()
@@ -185,7 +194,8 @@ pub fn decode_plan(row_number: i32, event: &str, employee_id: Option<Uuid>, seen
                 policy_id: g.get("p").and_then(Value::as_str).and_then(|s| s.parse().ok()).ok_or_else(|| corrupt("budget"))?,
                 period: g.get("pe").and_then(Value::as_str).unwrap_or_default().to_string(),
                 amount: Money::parse(g.get("a").and_then(Value::as_i64).unwrap_or_default()).map_err(|_| corrupt("budget amount"))?,
-                currency: Currency::parse(g.get("c").and_then(Value::as_str).unwrap_or_default()).map_err(|_| corrupt("budget currency"))?,
+                currency: Currency::parse(g.get("c").and_then(Value::as_str).unwrap_or_default())
+                    .map_err(|_| corrupt("budget currency"))?,
                 granted_on: g.get("d").and_then(Value::as_str).and_then(|s| s.parse().ok()).ok_or_else(|| corrupt("budget date"))?,
             })
         })

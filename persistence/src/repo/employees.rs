@@ -142,6 +142,21 @@ pub async fn find_by_email(db: &impl ConnectionTrait, company_id: Uuid, email: &
         .transpose()
 }
 
+/// Employees of the company with any of these e-mails, in one query.
+pub async fn find_by_emails(db: &impl ConnectionTrait, company_id: Uuid, emails: &[EmailAddress]) -> Result<Vec<StoredEmployee>> {
+    if emails.is_empty() {
+        return Ok(Vec::new());
+    }
+    Entity::find()
+        .filter(Column::CompanyId.eq(company_id))
+        .filter(Column::Email.is_in(emails.iter().map(|e| e.as_str().to_string())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
+}
+
 pub async fn find_many(db: &impl ConnectionTrait, company_id: Uuid, ids: &[Uuid]) -> Result<Vec<StoredEmployee>> {
     if ids.is_empty() {
         return Ok(Vec::new());

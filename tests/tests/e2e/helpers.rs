@@ -1,9 +1,12 @@
 //! `spawn_app()`: a real server per test, tokens, and a GraphQL client.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use jsonwebtoken::{EncodingKey, Header};
 use roster_api::auth::{AuthSettings, JwtKey};
+use roster_api::jobs::RunnerSettings;
+use roster_api::sheets::Limits;
 use roster_api::{Application, Settings};
 use roster_persistence::ConnectionTrait;
 use serde_json::{Value, json};
@@ -40,6 +43,8 @@ pub fn settings(database_url: &str) -> Settings {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: database_url.to_string(),
         auth: AuthSettings { key: JwtKey::Secret(SECRET.into()), issuer: None, audience: None },
+        limits: Limits::default(),
+        runner: RunnerSettings { poll: Duration::from_millis(50), lease: Duration::from_secs(3), ..RunnerSettings::default() },
     }
 }
 
@@ -160,4 +165,73 @@ pub fn today() -> chrono::NaiveDate {
 
 pub fn days_from_today(days: i64) -> String {
     (today() + chrono::Duration::days(days)).to_string()
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)).expect("fixture exists")
+}
+
+pub const JOB_FIELDS: &str = "id status rowCount fileName failureReason columns { index header fieldKey autoMapped sampleValues } runs { id mode status processed total startedBy summary { total onboarding update offboarding noChange error conflict } } summary { total onboarding update noChange error conflict }";
+
+impl TestApp {
+    /// Uploads a file through the GraphQL multipart endpoint; returns the payload.
+    pub async fn upload(&self, token: &str, file_name: &str, bytes: Vec<u8>) -> Value {
+        let query =
+            format!("mutation($f: Upload!) {{ uploadImport(file: $f) {{ job {{ {JOB_FIELDS} }} userErrors {{ field message code }} }} }}");
+        let form = reqwest::multipart::Form::new()
+            .text("operations", json!({ "query": query, "variables": { "f": null } }).to_string())
+            .text("map", json!({ "0": ["variables.f"] }).to_string())
+            .part("0", reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()));
+        let response = self
+            .client
+            .post(self.url())
+            .bearer_auth(token)
+            .header("GraphQL-Require-Preflight", "1")
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        let body: Value = response.json().await.expect("json");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"]["uploadImport"].clone()
+    }
+
+    pub async fn job(&self, token: &str, id: &str) -> Value {
+        let query = format!("query($id: UUID!) {{ importJob(id: $id) {{ {JOB_FIELDS} }} }}");
+        self.data(token, &query, json!({ "id": id })).await["importJob"].clone()
+    }
+
+    /// Polls the job until it reaches `status` (a test fails after 60 s).
+    pub async fn wait_for(&self, token: &str, id: &str, status: &str) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let job = self.job(token, id).await;
+            if job["status"] == status {
+                return job;
+            }
+            assert!(std::time::Instant::now() < deadline, "job never reached {status}: {job}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Runs a job action (`startDryRun`, `confirmSync`, `cancelImportJob`) and returns its payload.
+    pub async fn job_action(&self, token: &str, action: &str, id: &str) -> Value {
+        let query =
+            format!("mutation($id: UUID!) {{ {action}(jobId: $id) {{ job {{ id status }} userErrors {{ field message code }} }} }}");
+        self.data(token, &query, json!({ "id": id })).await[action].clone()
+    }
+
+    pub async fn map_columns(&self, token: &str, id: &str, mapping: Value) -> Value {
+        let query = "mutation($id: UUID!, $m: [ColumnMappingInput!]!) { confirmMapping(jobId: $id, mapping: $m) { job { id status columns { index fieldKey autoMapped } } userErrors { field message code } } }";
+        self.data(token, query, json!({ "id": id, "m": mapping })).await["confirmMapping"].clone()
+    }
+
+    pub async fn rows(&self, token: &str, id: &str, only_issues: bool) -> Value {
+        let query = "query($id: UUID!, $o: Boolean) { importJob(id: $id) { rows(first: 100, onlyIssues: $o) { totalCount pageInfo { hasNextPage } edges { node { rowNumber values event employeeId issues { fieldKey header code message severity } budgets { policyName kind amount currency grantedOn } } } } } }";
+        self.data(token, query, json!({ "id": id, "o": only_issues })).await["importJob"]["rows"].clone()
+    }
+
+    pub async fn employee_count(&self, token: &str) -> i64 {
+        self.data(token, "{ employees { totalCount } }", json!({})).await["employees"]["totalCount"].as_i64().unwrap()
+    }
 }

@@ -7,6 +7,7 @@ mod companies;
 mod employees;
 mod helpers;
 mod http;
+mod import;
 mod pagination;
 mod schema_drift;
 mod tenancy;

@@ -3,8 +3,9 @@
 mod company;
 mod directory;
 mod employee;
+mod imports;
 
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(company::CompanyMutation, directory::DirectoryMutation, employee::EmployeeMutation);
+pub struct Mutation(company::CompanyMutation, directory::DirectoryMutation, employee::EmployeeMutation, imports::ImportMutation);

@@ -102,3 +102,53 @@ impl From<BudgetKind> for domain::BudgetKind {
         }
     }
 }
+
+macro_rules! mirror {
+    ($name:ident, $domain:ty { $($v:ident),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+        pub enum $name { $($v),+ }
+        impl From<$domain> for $name {
+            fn from(v: $domain) -> Self {
+                match v { $(<$domain>::$v => Self::$v),+ }
+            }
+        }
+        impl From<$name> for $domain {
+            fn from(v: $name) -> Self {
+                match v { $($name::$v => Self::$v),+ }
+            }
+        }
+    };
+}
+
+use roster_domain::import as imp;
+
+mirror!(ImportJobStatus, imp::JobStatus { Uploaded, Mapped, DryRunRunning, DryRunCompleted, SyncRunning, Completed, Failed, Cancelled });
+mirror!(RunMode, imp::RunMode { DryRun, Sync });
+mirror!(RunStatus, imp::RunStatus { Queued, Running, Completed, Failed, Cancelled });
+mirror!(EventType, imp::Event { Onboarding, Update, Offboarding, NoChange, Error, Conflict, Deactivation, Unmatched });
+mirror!(Severity, imp::Severity { Error, Warning });
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ImportSource {
+    File,
+    Hris,
+}
+
+impl ImportSource {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::File => "FILE",
+            Self::Hris => "HRIS",
+        }
+    }
+
+    pub fn parse(code: &str) -> Self {
+        if code == "HRIS" { Self::Hris } else { Self::File }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum FileFormat {
+    Xlsx,
+    Csv,
+}

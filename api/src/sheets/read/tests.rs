@@ -25,7 +25,8 @@ fn read_csv_text(text: &str) -> Result<Collect, SheetError> {
 
 #[test]
 fn r_imp_1_semicolon_csv_with_bom_is_read_and_blank_rows_and_columns_dropped() {
-    let c = read_csv_text("\u{feff}Email;First name;Last name;;\r\na@b.co;Anna;\"de; Vries\";;\r\n;;;;\r\n\r\nb@b.co;Bob;Smith;;\r\n").unwrap();
+    let c =
+        read_csv_text("\u{feff}Email;First name;Last name;;\r\na@b.co;Anna;\"de; Vries\";;\r\n;;;;\r\n\r\nb@b.co;Bob;Smith;;\r\n").unwrap();
     assert_eq!(c.header, ["Email", "First name", "Last name"]);
     assert_eq!(c.rows.len(), 2);
     assert_eq!(c.rows[0], (2, vec![Cell::Text("a@b.co".into()), Cell::Text("Anna".into()), Cell::Text("de; Vries".into())]));

@@ -46,11 +46,19 @@ fn codes(plan: &RowPlan) -> Vec<&str> {
 #[test]
 fn r_imp_10_new_email_is_an_onboarding_with_its_budgets() {
     let (p, g) = (policies(), groups());
-    let plan = planner(&p, &g).plan(parsed(2, &["new@acme.test", "New", "Person", "", "2026-11-28", "", "", "", "", "sales"]), None, Uuid::from_u128(5));
+    let plan = planner(&p, &g).plan(
+        parsed(2, &["new@acme.test", "New", "Person", "", "2026-11-28", "", "", "", "", "sales"]),
+        None,
+        Uuid::from_u128(5),
+    );
     assert_eq!(plan.event, Event::Onboarding);
     assert_eq!(plan.employee_id, Some(Uuid::from_u128(5)));
     assert_eq!(plan.budgets.len(), 1);
-    assert_eq!((plan.budgets[0].amount.minor(), plan.budgets[0].granted_on), (5000, d("2026-11-28")), "R-BUD-2: full amount, on the onboarding date");
+    assert_eq!(
+        (plan.budgets[0].amount.minor(), plan.budgets[0].granted_on),
+        (5000, d("2026-11-28")),
+        "R-BUD-2: full amount, on the onboarding date"
+    );
     assert!(plan.changes.iter().any(|c| c.field == "companyGroup" && c.after.as_deref() == Some("Sales")));
 }
 
@@ -76,13 +84,15 @@ fn r_imp_10_existing_employee_update_offboarding_and_no_change() {
 fn r_imp_4_and_r_emp_4_are_checked_against_the_existing_employee() {
     let (p, g) = (policies(), groups());
     let current = existing("2026-01-01");
-    let unchanged_past_date = planner(&p, &g).plan(parsed(2, &["anna@acme.test", "Anna", "Vries", "", "2026-01-01"]), Some(&current), Uuid::nil());
+    let unchanged_past_date =
+        planner(&p, &g).plan(parsed(2, &["anna@acme.test", "Anna", "Vries", "", "2026-01-01"]), Some(&current), Uuid::nil());
     assert_eq!(unchanged_past_date.event, Event::NoChange, "repeating a reached onboarding date is no change");
     let moved = planner(&p, &g).plan(parsed(2, &["anna@acme.test", "Anna", "Vries", "", "2026-12-01"]), Some(&current), Uuid::nil());
     assert_eq!((moved.event, codes(&moved)), (Event::Error, vec!["ONBOARDING_DATE_LOCKED"]));
     let past_new = planner(&p, &g).plan(parsed(2, &["x@acme.test", "X", "Y", "", "2026-11-01", "2026-10-01"]), None, Uuid::nil());
     assert_eq!(codes(&past_new), ["DATE_IN_PAST", "DATE_IN_PAST", "OFFBOARDING_BEFORE_ONBOARDING"]);
-    let past_offboarding = planner(&p, &g).plan(parsed(2, &["anna@acme.test", "Anna", "Vries", "", "", "2026-11-01"]), Some(&current), Uuid::nil());
+    let past_offboarding =
+        planner(&p, &g).plan(parsed(2, &["anna@acme.test", "Anna", "Vries", "", "", "2026-11-01"]), Some(&current), Uuid::nil());
     assert_eq!(codes(&past_offboarding), ["DATE_IN_PAST"]);
 }
 
@@ -117,9 +127,19 @@ fn r_imp_14_employees_missing_from_the_file_are_not_planned() {
 }
 
 fn row_strategy() -> impl Strategy<Value = Vec<String>> {
-    (0..6u8, "[A-Z][a-z]{1,6}", "[A-Z][a-z]{1,8}", prop::option::of(0..60i64), prop::option::of(0..400i64), prop::option::of(0..3u8), any::<bool>(), prop::option::of("[a-z]{0,3}"))
+    (
+        0..6u8,
+        "[A-Z][a-z]{1,6}",
+        "[A-Z][a-z]{1,8}",
+        prop::option::of(0..60i64),
+        prop::option::of(0..400i64),
+        prop::option::of(0..3u8),
+        any::<bool>(),
+        prop::option::of("[a-z]{0,3}"),
+    )
         .prop_map(|(who, first, last, onboarding, offboarding, language, grouped, prefix)| {
-            let date = |days: Option<i64>, base: i64| days.map(|n| (d(TODAY) + chrono::Duration::days(base + n)).to_string()).unwrap_or_default();
+            let date =
+                |days: Option<i64>, base: i64| days.map(|n| (d(TODAY) + chrono::Duration::days(base + n)).to_string()).unwrap_or_default();
             vec![
                 format!("person{who}@acme.test"),
                 first,

@@ -2,8 +2,7 @@ use super::*;
 use crate::import::mapping::propose;
 
 fn mapping() -> Vec<ColumnMapping> {
-    let headers: Vec<String> =
-        StandardField::ALL.iter().map(|f| f.label().to_string()).chain(["custom_employee_id".to_string()]).collect();
+    let headers: Vec<String> = StandardField::ALL.iter().map(|f| f.label().to_string()).chain(["custom_employee_id".to_string()]).collect();
     propose(&headers)
 }
 
@@ -64,7 +63,19 @@ fn r_imp_2_missing_required_cells_are_errors() {
 fn r_imp_7_mapped_custom_columns_become_custom_fields() {
     let mut m = mapping();
     m[10].field = Some(FieldKey::Custom("employee_id".into()));
-    let cells = [text("a@b.co"), text("A"), text("B"), Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, text("00123")];
+    let cells = [
+        text("a@b.co"),
+        text("A"),
+        text("B"),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        text("00123"),
+    ];
     let r = parse_row(2, &cells, &m, &groups());
     assert_eq!(r.custom_fields["employee_id"], "00123");
     assert_eq!(r.values["custom:employee_id"], "00123");

@@ -17,7 +17,8 @@ pub struct Outcome {
 }
 
 pub async fn record(db: &impl ConnectionTrait, run_id: Uuid, row_number: u32, outcome: &str, detail: Option<String>) -> Result<()> {
-    let row = ActiveModel { run_id: Set(run_id), row_number: Set(row_number as i32), outcome: Set(outcome.to_string()), detail: Set(detail) };
+    let row =
+        ActiveModel { run_id: Set(run_id), row_number: Set(row_number as i32), outcome: Set(outcome.to_string()), detail: Set(detail) };
     Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
 }
@@ -41,7 +42,13 @@ pub async fn count(db: &impl ConnectionTrait, run_id: Uuid) -> Result<u64> {
 
 /// The last row a sync recorded, to resume after it.
 pub async fn last_row(db: &impl ConnectionTrait, run_id: Uuid) -> Result<u32> {
-    let last: Option<i32> =
-        Entity::find().select_only().column(Column::RowNumber).filter(Column::RunId.eq(run_id)).order_by_desc(Column::RowNumber).into_tuple().one(db).await?;
+    let last: Option<i32> = Entity::find()
+        .select_only()
+        .column(Column::RowNumber)
+        .filter(Column::RunId.eq(run_id))
+        .order_by_desc(Column::RowNumber)
+        .into_tuple()
+        .one(db)
+        .await?;
     Ok(last.unwrap_or(0) as u32)
 }

@@ -63,7 +63,11 @@ fn columns_from(v: &Value) -> Result<Vec<StoredColumn>> {
                     field,
                     auto: c.get("a").and_then(Value::as_bool).unwrap_or(false),
                 },
-                samples: c.get("s").and_then(Value::as_array).map(|s| s.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default(),
+                samples: c
+                    .get("s")
+                    .and_then(Value::as_array)
+                    .map(|s| s.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+                    .unwrap_or_default(),
             })
         })
         .collect()
@@ -164,7 +168,13 @@ pub async fn set_status(db: &impl ConnectionTrait, id: Uuid, status: JobStatus, 
     Ok(())
 }
 
-pub async fn set_columns(db: &impl ConnectionTrait, id: Uuid, columns: &[StoredColumn], status: JobStatus, now: DateTime<Utc>) -> Result<()> {
+pub async fn set_columns(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    columns: &[StoredColumn],
+    status: JobStatus,
+    now: DateTime<Utc>,
+) -> Result<()> {
     Entity::update_many()
         .col_expr(Column::Columns, columns_json(columns).into())
         .col_expr(Column::Status, status.code().into())

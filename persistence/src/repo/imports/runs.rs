@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use roster_domain::import::{RunMode, RunStatus, Summary};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -108,7 +110,15 @@ pub async fn find(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Resu
 
 /// A job's runs, oldest first.
 pub async fn for_job(db: &impl ConnectionTrait, job_id: Uuid) -> Result<Vec<StoredRun>> {
-    Entity::find().filter(Column::JobId.eq(job_id)).order_by_asc(Column::QueuedAt).order_by_asc(Column::Id).all(db).await?.into_iter().map(to_domain).collect()
+    Entity::find()
+        .filter(Column::JobId.eq(job_id))
+        .order_by_asc(Column::QueuedAt)
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
 }
 
 /// Runs that are queued or running, oldest first.
@@ -138,7 +148,8 @@ fn claimable(now: DateTime<Utc>) -> Condition {
 /// Claims the oldest claimable run: queued, or running with an expired lease (its
 /// runner died). A sync waits while another sync of its company holds a lease.
 pub async fn claim(db: &impl ConnectionTrait, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<StoredRun>> {
-    let candidates = Entity::find().filter(claimable(now)).order_by_asc(Column::QueuedAt).order_by_asc(Column::Id).limit(16).all(db).await?;
+    let candidates =
+        Entity::find().filter(claimable(now)).order_by_asc(Column::QueuedAt).order_by_asc(Column::Id).limit(16).all(db).await?;
     for candidate in candidates {
         if candidate.mode == RunMode::Sync.code() {
             let busy = Entity::find()
@@ -238,6 +249,7 @@ pub async fn request_cancel(db: &impl ConnectionTrait, id: Uuid, now: DateTime<U
 }
 
 pub async fn cancel_requested(db: &impl ConnectionTrait, id: Uuid) -> Result<bool> {
-    let flag: Option<bool> = Entity::find().select_only().column(Column::CancelRequested).filter(Column::Id.eq(id)).into_tuple().one(db).await?;
+    let flag: Option<bool> =
+        Entity::find().select_only().column(Column::CancelRequested).filter(Column::Id.eq(id)).into_tuple().one(db).await?;
     Ok(flag.unwrap_or(false))
 }

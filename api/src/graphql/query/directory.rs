@@ -4,19 +4,19 @@ use async_graphql::{Context, Object};
 use roster_persistence::repo::employees::EmployeeFilter as RepoFilter;
 use uuid::Uuid;
 
-use super::context;
-use super::types::company::{Company, Viewer};
-use super::types::directory::{BudgetPolicy, CompanyGroup};
-use super::types::employee::{Employee, EmployeeConnection, EmployeeEdge, EmployeeFilter};
-use super::types::page::{PageInfo, encode_cursor, page_args};
 use crate::error::{ApiError, Result};
+use crate::graphql::context;
+use crate::graphql::types::company::{Company, Viewer};
+use crate::graphql::types::directory::{BudgetPolicy, CompanyGroup};
+use crate::graphql::types::employee::{Employee, EmployeeConnection, EmployeeEdge, EmployeeFilter};
+use crate::graphql::types::page::{PageInfo, encode_cursor, page_args};
 use crate::services::{companies, directory, employees};
 
 #[derive(Default)]
-pub struct Query;
+pub struct DirectoryQuery;
 
 #[Object]
-impl Query {
+impl DirectoryQuery {
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
         let caller = context::caller(ctx)?;
         Ok(Viewer { subject: caller.subject.clone(), role: caller.role, company_id: caller.company_id })

@@ -1,0 +1,404 @@
+//! The spreadsheet import end to end (R-IMP-1..16, R-BUD-2/4): real files through
+//! the multipart endpoint, mapping, preview, dry run with reports, sync.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+async fn company_with_policies(app: &TestApp) -> (uuid::Uuid, String) {
+    let company = app.create_company("Acme").await;
+    let admin = admin(company);
+    let sales = app.create_group(&admin, "Sales").await;
+    let create = "mutation($i: CreateBudgetPolicyInput!) { createBudgetPolicy(input: $i) { budgetPolicy { id } } }";
+    app.data(&admin, create, json!({ "i": { "name": "Lunch", "kind": "MONTHLY", "amount": 5000 } })).await;
+    app.data(&admin, create, json!({ "i": { "name": "Welcome", "kind": "ONE_OFF", "amount": 25000, "companyGroupIds": [sales] } })).await;
+    (company, admin)
+}
+
+fn row(rows: &Value, number: i64) -> Value {
+    rows["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .find(|n| n["rowNumber"] == number)
+        .unwrap_or_else(|| panic!("no row {number} in {rows}"))
+}
+
+fn codes(node: &Value) -> Vec<String> {
+    node["issues"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap().to_string()).collect()
+}
+
+async fn download(app: &TestApp, link: &Value) -> Vec<u8> {
+    let url = link["url"].as_str().unwrap();
+    assert!(url.starts_with("http://127.0.0.1:"), "links are absolute: {url}");
+    let response = app.client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{url}");
+    response.bytes().await.unwrap().to_vec()
+}
+
+fn xlsx_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a real xlsx");
+    let name = workbook.sheet_names()[0].clone();
+    let range = workbook.worksheet_range(&name).unwrap();
+    range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+}
+
+async fn report_link(app: &TestApp, admin: &str, job: &str, run_index: usize, format: &str) -> Value {
+    let query = format!(
+        "query($id: UUID!) {{ importJob(id: $id) {{ runs {{ mode report(format: {format}) {{ url fileName contentType expiresAt }} }} }} }}"
+    );
+    app.data(admin, &query, json!({ "id": job })).await["importJob"]["runs"][run_index]["report"].clone()
+}
+
+#[tokio::test]
+async fn r_imp_1_to_16_an_xlsx_goes_from_upload_to_sync_and_a_reimport_changes_nothing() {
+    let app = spawn_app().await;
+    let (_, admin) = company_with_policies(&app).await;
+
+    // Upload: columns auto-mapped from the template headers, custom column left alone (R-IMP-7).
+    let uploaded = app.upload(&admin, "employees.xlsx", fixture("employees.xlsx")).await;
+    assert_eq!(uploaded["userErrors"], json!([]));
+    let job = &uploaded["job"];
+    let id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(job["status"], "UPLOADED");
+    assert_eq!(job["rowCount"], 7, "trailing blank rows are ignored");
+    let columns = job["columns"].as_array().unwrap();
+    assert_eq!(columns[0]["fieldKey"], "email");
+    assert_eq!(columns[4]["fieldKey"], "onboardingDate");
+    assert_eq!(
+        columns[10],
+        json!({ "index": 10, "header": "custom_employee_id", "fieldKey": null, "autoMapped": false, "sampleValues": ["00123", "00124", "00125", "00126", "00127"] })
+    );
+
+    // Preview (R-IMP-9): normalised values, every problem per cell, the unmapped custom column as a warning.
+    let preview = app.rows(&admin, &id, false).await;
+    assert_eq!(preview["totalCount"], 7);
+    let anna = row(&preview, 2);
+    assert_eq!(anna["values"]["onboardingDate"], "2030-01-15", "a real date cell");
+    assert_eq!(anna["values"]["companyGroup"], "Sales");
+    assert!(anna["event"].is_null(), "no event before a dry run");
+    assert_eq!(codes(&anna), ["UNMAPPED_COLUMN"]);
+    assert_eq!(anna["issues"][0]["severity"], "WARNING");
+    let bob = row(&preview, 3);
+    assert_eq!(bob["values"]["email"], "bob@acme.test");
+    assert_eq!(bob["values"]["onboardingDate"], "2030-02-01", "YYYY-MM-DD text");
+    let dave = row(&preview, 5);
+    assert_eq!(codes(&dave), ["INVALID_EMAIL", "INVALID_DATE", "INVALID_LANGUAGE", "UNKNOWN_COMPANY_GROUP", "UNMAPPED_COLUMN", "REQUIRED"]);
+    let date_issue = dave["issues"].as_array().unwrap().iter().find(|i| i["code"] == "INVALID_DATE").unwrap();
+    assert_eq!(date_issue["header"], "Onboarding date");
+    assert!(date_issue["message"].as_str().unwrap().contains("did you mean 2030-12-31?"), "{date_issue}");
+    assert!(codes(&row(&preview, 6)).contains(&"DUPLICATE_EMAIL".to_string()), "R-IMP-13");
+    assert!(codes(&row(&preview, 7)).contains(&"DATE_IN_PAST".to_string()), "R-IMP-4");
+    let issues_only = app.rows(&admin, &id, true).await;
+    assert_eq!(issues_only["totalCount"], 7, "every row has at least the unmapped-column warning but Frank's");
+
+    // Mapping the custom column by hand (R-IMP-7); two columns on one field are refused.
+    let clash = app.map_columns(&admin, &id, json!([{ "columnIndex": 10, "fieldKey": "email" }])).await;
+    assert_eq!(clash["userErrors"][0]["code"], "INVALID_MAPPING");
+    let mapped = app.map_columns(&admin, &id, json!([{ "columnIndex": 10, "fieldKey": "custom:employee_id" }])).await;
+    assert_eq!(mapped["job"]["status"], "MAPPED");
+    assert_eq!(mapped["job"]["columns"][10], json!({ "index": 10, "fieldKey": "custom:employee_id", "autoMapped": false }));
+
+    // Dry run (R-IMP-10): returns at once, then completes in the background; nothing changes.
+    let started = app.job_action(&admin, "startDryRun", &id).await;
+    assert_eq!(started["job"]["status"], "DRY_RUN_RUNNING");
+    let done = app.wait_for(&admin, &id, "DRY_RUN_COMPLETED").await;
+    assert_eq!(done["summary"], json!({ "total": 7, "onboarding": 4, "update": 0, "noChange": 0, "error": 3, "conflict": 0 }));
+    assert_eq!(done["runs"][0]["processed"], 7);
+    assert_eq!(app.employee_count(&admin).await, 0, "a dry run changes nothing");
+    let planned = app.rows(&admin, &id, false).await;
+    let anna = row(&planned, 2);
+    assert_eq!(anna["event"], "ONBOARDING");
+    assert_eq!(anna["values"]["custom:employee_id"], "00123", "a number that is really text keeps its zeros");
+    assert_eq!(
+        anna["budgets"],
+        json!([
+            { "policyName": "Lunch", "kind": "MONTHLY", "amount": 5000, "currency": "EUR", "grantedOn": "2030-01-15" },
+            { "policyName": "Welcome", "kind": "ONE_OFF", "amount": 25000, "currency": "EUR", "grantedOn": "2030-01-15" }
+        ]),
+        "R-BUD-2: in full, on the onboarding date"
+    );
+    assert_eq!(row(&planned, 5)["event"], "ERROR");
+    assert_eq!(row(&planned, 8)["values"]["custom:employee_id"], "129", "a formula cell gives its value");
+    assert_eq!(app.rows(&admin, &id, true).await["totalCount"], 3);
+
+    // The test report (R-IMP-10, R-IMP-8, R-IMP-16).
+    let link = report_link(&app, &admin, &id, 0, "XLSX").await;
+    assert_eq!(link["fileName"], "employees-test-report.xlsx");
+    let report = xlsx_rows(download(&app, &link).await);
+    assert_eq!(report[0][0], "Event");
+    assert!(report[0].contains(&"roster_custom_employee_id".to_string()), "{:?}", report[0]);
+    assert_eq!(report[1][0], "ONBOARDING");
+    let carla = report.iter().find(|r| r.iter().any(|c| c == "carla@acme.test")).unwrap();
+    assert!(carla.contains(&"'=cmd|' /C calc'!A0".to_string()), "formula-looking cells are neutralised: {carla:?}");
+    assert!(report.iter().any(|r| r[0] == "ERROR" && r.iter().any(|c| c.contains("DUPLICATE_EMAIL"))));
+    let csv = String::from_utf8(download(&app, &report_link(&app, &admin, &id, 0, "CSV").await).await).unwrap();
+    assert!(csv.starts_with("\u{feff}Event,Email,First name"), "{csv}");
+    assert!(csv.contains("'=cmd|"), "R-IMP-16 in CSV too");
+
+    // Sync (R-IMP-11/12): exactly the plan; error rows skipped; budgets of future onboardings wait.
+    assert_eq!(app.job_action(&admin, "confirmSync", &id).await["job"]["status"], "SYNC_RUNNING");
+    let synced = app.wait_for(&admin, &id, "COMPLETED").await;
+    assert_eq!(synced["summary"], json!({ "total": 7, "onboarding": 4, "update": 0, "noChange": 0, "error": 3, "conflict": 0 }));
+    assert_eq!(app.employee_count(&admin).await, 4);
+    let anna = app
+        .data(
+            &admin,
+            "{ employee(email: \"anna@acme.test\") { lastName prefix status customFields budgetGrants { amount } companyGroup { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(anna["employee"]["status"], "PENDING");
+    assert_eq!(anna["employee"]["customFields"], json!({ "employee_id": "00123" }));
+    assert_eq!(anna["employee"]["budgetGrants"], json!([]), "granted on 2030-01-15, not before");
+    let sync_report = xlsx_rows(download(&app, &report_link(&app, &admin, &id, 1, "XLSX").await).await);
+    assert_eq!(sync_report.iter().filter(|r| r[0] == "ONBOARDING").count(), 4, "the sync report lists every row's outcome");
+    assert_eq!(sync_report.iter().filter(|r| r[0] == "ERROR").count(), 3);
+
+    // R-IMP-13: the same file again gives only NO_CHANGE (and the same errors).
+    let again = app.upload(&admin, "employees.xlsx", fixture("employees.xlsx")).await;
+    let again_id = again["job"]["id"].as_str().unwrap().to_string();
+    app.map_columns(&admin, &again_id, json!([{ "columnIndex": 10, "fieldKey": "custom:employee_id" }])).await;
+    app.job_action(&admin, "startDryRun", &again_id).await;
+    let replanned = app.wait_for(&admin, &again_id, "DRY_RUN_COMPLETED").await;
+    assert_eq!(replanned["summary"], json!({ "total": 7, "onboarding": 0, "update": 0, "noChange": 4, "error": 3, "conflict": 0 }));
+}
+
+#[tokio::test]
+async fn r_imp_1_semicolon_csv_with_bom_ods_and_xls_are_read_with_their_dates() {
+    let app = spawn_app().await;
+    let (_, admin) = company_with_policies(&app).await;
+    let csv = app.upload(&admin, "employees-nl-bom.csv", fixture("employees-nl-bom.csv")).await;
+    assert_eq!(csv["job"]["rowCount"], 2, "the blank line is ignored");
+    let keys: Vec<Value> = csv["job"]["columns"].as_array().unwrap().iter().map(|c| c["fieldKey"].clone()).collect();
+    assert_eq!(
+        keys,
+        [
+            json!("email"),
+            json!("firstName"),
+            json!("lastName"),
+            json!("prefix"),
+            json!("onboardingDate"),
+            json!("birthday"),
+            json!("language"),
+            json!("companyGroup")
+        ]
+    );
+    let rows = app.rows(&admin, csv["job"]["id"].as_str().unwrap(), false).await;
+    assert_eq!(row(&rows, 2)["values"]["prefix"], "van der");
+    let els = row(&rows, 3);
+    assert_eq!(els["values"]["lastName"], "Dijk; de", "a quoted semicolon is text");
+    assert_eq!(codes(&els), ["INVALID_DATE"]);
+    assert!(els["issues"][0]["message"].as_str().unwrap().contains("did you mean 2030-06-01?"));
+
+    for (file, email, date) in [("employees.ods", "greta@acme.test", "2030-07-01"), ("employees.xls", "henri@acme.test", "2030-08-01")] {
+        let uploaded = app.upload(&admin, file, fixture(file)).await;
+        assert_eq!(uploaded["userErrors"], json!([]), "{file}");
+        let rows = app.rows(&admin, uploaded["job"]["id"].as_str().unwrap(), false).await;
+        let first = row(&rows, 2);
+        assert_eq!(first["values"]["email"], email, "{file}: headers in German/French map automatically");
+        assert_eq!(first["values"]["onboardingDate"], date, "{file}: a real date cell");
+        assert_eq!(first["issues"], json!([]), "{file}");
+    }
+}
+
+#[tokio::test]
+async fn bad_files_get_a_clear_error_and_leave_nothing_behind() {
+    let app = spawn_app().await;
+    let (_, admin) = company_with_policies(&app).await;
+    let cases: [(&str, Vec<u8>, &str, &str); 6] = [
+        ("truncated.xlsx", fixture("truncated.xlsx"), "DAMAGED_FILE", "damaged or truncated"),
+        ("zip-bomb.xlsx", fixture("zip-bomb.xlsx"), "ZIP_BOMB", "zip bomb"),
+        (
+            "staff.xlsx",
+            fixture("employees-nl-bom.csv"),
+            "FILE_TYPE_MISMATCH",
+            "named as an Excel workbook (.xlsx) but its content is a CSV text file",
+        ),
+        ("empty.csv", Vec::new(), "EMPTY_FILE", "empty"),
+        ("staff.pdf", b"%PDF-1.4".to_vec(), "UNSUPPORTED_FILE_TYPE", "upload .xlsx, .xls, .ods or .csv"),
+        ("header-only.csv", b"Email;First name;Last name\n".to_vec(), "NO_DATA_ROWS", "no data rows"),
+    ];
+    for (name, bytes, code, words) in cases {
+        let payload = app.upload(&admin, name, bytes).await;
+        assert!(payload["job"].is_null(), "{name}");
+        assert_eq!(payload["userErrors"][0]["code"], code, "{name}: {payload}");
+        assert_eq!(payload["userErrors"][0]["field"], json!(["file"]));
+        assert!(payload["userErrors"][0]["message"].as_str().unwrap().contains(words), "{name}: {payload}");
+    }
+    let jobs = app.data(&admin, "{ importJobs { totalCount } }", json!({})).await;
+    assert_eq!(jobs["importJobs"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn uploads_need_the_csrf_preflight_header() {
+    let app = spawn_app().await;
+    let (_, admin) = company_with_policies(&app).await;
+    let form = reqwest::multipart::Form::new()
+        .text(
+            "operations",
+            json!({ "query": "mutation($f: Upload!) { uploadImport(file: $f) { job { id } } }", "variables": { "f": null } }).to_string(),
+        )
+        .text("map", json!({ "0": ["variables.f"] }).to_string())
+        .part("0", reqwest::multipart::Part::bytes(fixture("employees-nl-bom.csv")).file_name("e.csv"));
+    let response = app.client.post(app.url()).bearer_auth(&admin).multipart(form).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("GraphQL-Require-Preflight"));
+}
+
+#[tokio::test]
+async fn r_imp_11_an_employee_changed_after_the_dry_run_is_a_conflict_not_overwritten() {
+    let app = spawn_app().await;
+    let (_, admin) = company_with_policies(&app).await;
+    let created = app.create_employee(&admin, json!({ "email": "jan@acme.test", "firstName": "Jan", "lastName": "Old" })).await;
+    let jan = created["employee"]["id"].clone();
+    let file = b"Email,First name,Last name\njan@acme.test,Jan,New\nkim@acme.test,Kim,Bos\n".to_vec();
+    let uploaded = app.upload(&admin, "update.csv", file).await;
+    let id = uploaded["job"]["id"].as_str().unwrap().to_string();
+    app.map_columns(&admin, &id, json!([])).await;
+    app.job_action(&admin, "startDryRun", &id).await;
+    let planned = app.wait_for(&admin, &id, "DRY_RUN_COMPLETED").await;
+    assert_eq!((planned["summary"]["update"].clone(), planned["summary"]["onboarding"].clone()), (json!(1), json!(1)), "{planned}");
+    // Someone edits Jan between the dry run and the sync.
+    let edit = "mutation($i: UpdateEmployeeInput!) { updateEmployee(input: $i) { employee { lastName } } }";
+    app.data(&admin, edit, json!({ "i": { "id": jan, "lastName": "Edited" } })).await;
+    app.job_action(&admin, "confirmSync", &id).await;
+    let synced = app.wait_for(&admin, &id, "COMPLETED").await;
+    assert_eq!(
+        (synced["summary"]["conflict"].clone(), synced["summary"]["onboarding"].clone()),
+        (json!(1), json!(1)),
+        "the other rows are applied"
+    );
+    let rows = app.rows(&admin, &id, false).await;
+    let jan_row = row(&rows, 2);
+    assert_eq!(jan_row["event"], "CONFLICT");
+    assert!(codes(&jan_row).contains(&"CONFLICT".to_string()));
+    let after = app.data(&admin, "query($id: UUID!) { employee(id: $id) { lastName } }", json!({ "id": jan })).await;
+    assert_eq!(after["employee"]["lastName"], "Edited", "the later edit is not overwritten blindly");
+}
+
+#[tokio::test]
+async fn r_imp_15_the_task_overview_lists_jobs_newest_first_with_their_runs() {
+    let app = spawn_app().await;
+    let (_, admin) = company_with_policies(&app).await;
+    let first = app.upload(&admin, "employees.xlsx", fixture("employees.xlsx")).await["job"]["id"].clone();
+    let second = app.upload(&admin, "employees-nl-bom.csv", fixture("employees-nl-bom.csv")).await["job"]["id"].clone();
+    let sid = second.as_str().unwrap();
+    app.map_columns(&admin, sid, json!([])).await;
+    app.job_action(&admin, "startDryRun", sid).await;
+    app.wait_for(&admin, sid, "DRY_RUN_COMPLETED").await;
+    let overview = app
+        .data(&admin, "{ importJobs { totalCount edges { node { id status fileName createdBy runs { mode status startedBy queuedAt startedAt finishedAt processed total } } } } }", json!({}))
+        .await;
+    let edges = overview["importJobs"]["edges"].as_array().unwrap();
+    assert_eq!(overview["importJobs"]["totalCount"], 2);
+    assert_eq!(edges[0]["node"]["id"], second, "newest first");
+    assert_eq!(edges[1]["node"]["id"], first);
+    let run = &edges[0]["node"]["runs"][0];
+    assert_eq!(
+        (run["mode"].clone(), run["status"].clone(), run["startedBy"].clone()),
+        (json!("DRY_RUN"), json!("COMPLETED"), json!("admin-user"))
+    );
+    assert!(run["finishedAt"].is_string() && run["startedAt"].is_string());
+    let filtered = app.data(&admin, "{ importJobs(status: UPLOADED) { edges { node { id } } } }", json!({})).await;
+    assert_eq!(filtered["importJobs"]["edges"], json!([{ "node": { "id": first } }]));
+    let observer = token("observer", Some(company_of(&app, &admin).await));
+    assert_eq!(
+        app.data(&observer, "{ importJobs { totalCount } }", json!({})).await["importJobs"]["totalCount"],
+        2,
+        "observers read tasks"
+    );
+    assert_eq!(
+        error_code(&app.gql(&observer, "mutation($id: UUID!) { startDryRun(jobId: $id) { job { id } } }", json!({ "id": first })).await),
+        "FORBIDDEN"
+    );
+}
+
+async fn company_of(app: &TestApp, token: &str) -> uuid::Uuid {
+    app.data(token, "{ company { id } }", json!({})).await["company"]["id"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn r_ten_1_jobs_and_download_links_are_bound_to_their_company() {
+    let app = spawn_app().await;
+    let (_, admin_a) = company_with_policies(&app).await;
+    let b = app.create_company("B").await;
+    let admin_b = admin(b);
+    let uploaded = app.upload(&admin_a, "employees-nl-bom.csv", fixture("employees-nl-bom.csv")).await;
+    let id = uploaded["job"]["id"].as_str().unwrap().to_string();
+    app.map_columns(&admin_a, &id, json!([])).await;
+    app.job_action(&admin_a, "startDryRun", &id).await;
+    app.wait_for(&admin_a, &id, "DRY_RUN_COMPLETED").await;
+
+    let seen_by_b =
+        app.data(&admin_b, "query($id: UUID!) { importJob(id: $id) { id } importJobs { totalCount } }", json!({ "id": id })).await;
+    assert_eq!(seen_by_b, json!({ "importJob": null, "importJobs": { "totalCount": 0 } }));
+    for action in ["startDryRun", "confirmSync", "cancelImportJob"] {
+        let foreign =
+            app.gql(&admin_b, &format!("mutation($id: UUID!) {{ {action}(jobId: $id) {{ job {{ id }} }} }}"), json!({ "id": id })).await;
+        let unknown = app
+            .gql(
+                &admin_b,
+                &format!("mutation($id: UUID!) {{ {action}(jobId: $id) {{ job {{ id }} }} }}"),
+                json!({ "id": uuid::Uuid::new_v4() }),
+            )
+            .await;
+        assert_eq!(error_code(&foreign), "NOT_FOUND", "{action}");
+        assert_eq!(foreign["errors"][0]["message"], unknown["errors"][0]["message"], "{action}: no hint that A's job exists");
+    }
+    assert_eq!(app.job(&admin_a, &id).await["status"], "DRY_RUN_COMPLETED", "B changed nothing");
+
+    // A link works without a token, only as signed: a tampered one is refused.
+    let link = report_link(&app, &admin_a, &id, 0, "CSV").await;
+    let url = link["url"].as_str().unwrap();
+    assert_eq!(app.client.get(url).send().await.unwrap().status(), 200);
+    let tampered = format!("{}x", url);
+    assert_eq!(app.client.get(&tampered).send().await.unwrap().status(), 404);
+    // Each company's template lists its own groups only.
+    let template_b = app.data(&admin_b, "{ importTemplate { url fileName } }", json!({})).await;
+    let bytes = download(&app, &template_b["importTemplate"]).await;
+    let workbook_text = format!("{:?}", instructions(bytes));
+    assert!(!workbook_text.contains("Sales"), "B's template does not show A's groups");
+}
+
+fn instructions(bytes: Vec<u8>) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let range = workbook.worksheet_range("Instructions").unwrap();
+    range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+}
+
+#[tokio::test]
+async fn r_imp_1_the_template_has_the_header_row_and_explains_each_field() {
+    let app = spawn_app().await;
+    let (_, admin) = company_with_policies(&app).await;
+    let link = app.data(&admin, "{ importTemplate { url fileName contentType } }", json!({})).await["importTemplate"].clone();
+    assert_eq!(link["contentType"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    let bytes = download(&app, &link).await;
+    let sheet = xlsx_rows(bytes.clone());
+    assert_eq!(
+        sheet[0],
+        [
+            "Email",
+            "First name",
+            "Last name",
+            "Prefix",
+            "Onboarding date",
+            "Offboarding Date",
+            "Birthday",
+            "Work Anniversary",
+            "Language",
+            "Company Group"
+        ]
+    );
+    let help = instructions(bytes);
+    assert!(help.iter().any(|r| r[0] == "Language" && r[2].contains("en, nl or de")));
+    assert!(help.iter().any(|r| r[0] == "Sales"), "lists the company's groups");
+    let fields = app.data(&admin, "{ importFields { key label required aliases } }", json!({})).await;
+    let email = &fields["importFields"][0];
+    assert_eq!((email["key"].clone(), email["required"].clone()), (json!("email"), json!(true)));
+    assert!(email["aliases"].as_array().unwrap().contains(&json!("E-mailadres")));
+}
