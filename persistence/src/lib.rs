@@ -10,4 +10,4 @@ pub mod repo;
 
 pub use db::{Database, DatabaseKind};
 pub use error::RepoError;
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, TransactionTrait};

@@ -235,3 +235,50 @@ impl TestApp {
         self.data(token, "{ employees { totalCount } }", json!({})).await["employees"]["totalCount"].as_i64().unwrap()
     }
 }
+
+/// A server on a runtime of its own, so a test can kill it mid-run like a crash:
+/// every task stops at its next await, open transactions are rolled back.
+pub struct KillableServer {
+    pub app: TestApp,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl KillableServer {
+    pub async fn start(database_url: &str, edit: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = settings(database_url);
+        edit(&mut settings);
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        runtime.spawn(async move {
+            let app = Application::build(settings).await.expect("build the application");
+            let _ = tx.send(app.port());
+            let _ = app.run_until_stopped().await;
+        });
+        let port = rx.await.expect("the server started");
+        let app = TestApp { address: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), _dir: None };
+        Self { app, runtime: Some(runtime) }
+    }
+
+    pub fn kill(mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl Drop for KillableServer {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A CSV of `n` new employees, onboarding today.
+pub fn people_csv(n: usize) -> Vec<u8> {
+    let mut csv = String::from("Email,First name,Last name\n");
+    for i in 0..n {
+        csv.push_str(&format!("person{i:04}@acme.test,Person,Number{i}\n"));
+    }
+    csv.into_bytes()
+}

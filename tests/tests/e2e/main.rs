@@ -9,5 +9,6 @@ mod helpers;
 mod http;
 mod import;
 mod pagination;
+mod runs;
 mod schema_drift;
 mod tenancy;
