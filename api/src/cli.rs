@@ -69,6 +69,18 @@ enum Command {
         #[arg(long = "scope")]
         scopes: Vec<String>,
     },
+    /// Import a spreadsheet into a company: dry run, then sync (unless --dry-run).
+    Import {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        company: Uuid,
+        /// Stop after the dry run.
+        #[arg(long)]
+        dry_run: bool,
+        /// Map a column by hand: HEADER=FIELD, e.g. custom_cost_center=custom:cost_center (repeatable).
+        #[arg(long)]
+        map: Vec<String>,
+    },
     /// Manage companies.
     Company {
         #[command(subcommand)]
@@ -86,12 +98,15 @@ enum CompanyCommand {
         language: String,
         #[arg(long, default_value = "Europe/Amsterdam")]
         time_zone: String,
+        /// Company groups to create with it (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<String>,
     },
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" });
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -108,9 +123,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+fn init_tracing(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn".into());
+        .unwrap_or_else(|_| format!("{level},sqlx=warn,sea_orm=warn,sea_orm_migration=warn").into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
 
@@ -147,7 +162,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{}", auth.mint(&subject, role, company, scopes, ttl).map_err(|e| e.to_string())?);
             Ok(())
         }
-        Command::Company { command: CompanyCommand::Create { name, language, time_zone } } => {
+        Command::Import { file, company, dry_run, map } => {
+            let resolved = cli.auth.resolve(&cli.database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
+            let settings = Settings {
+                bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+                database_url: cli.database_url.clone(),
+                auth: resolved.settings,
+                limits: Limits::default(),
+                runner: RunnerSettings::default(),
+            };
+            let app = crate::startup::connect(settings).await.map_err(|e| e.to_string())?;
+            crate::import_command::run(app, crate::import_command::ImportArgs { file, company, dry_run, map }).await
+        }
+        Command::Company { command: CompanyCommand::Create { name, language, time_zone, groups } } => {
             let db = roster_persistence::Database::connect(&cli.database_url).await.map_err(|e| e.to_string())?;
             let company = roster_domain::Company {
                 id: Uuid::now_v7(),
@@ -157,6 +184,16 @@ async fn run(cli: Cli) -> Result<(), String> {
                 settings: roster_domain::CompanySettings::default(),
             };
             roster_persistence::repo::companies::insert(&db.conn, &company, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
+            for name in groups {
+                let group = roster_domain::CompanyGroup {
+                    id: Uuid::now_v7(),
+                    company_id: company.id,
+                    name: roster_domain::GroupName::parse(&name).map_err(|e| e.to_string())?,
+                };
+                roster_persistence::repo::groups::insert(&db.conn, &group, chrono::Utc::now())
+                    .await
+                    .map_err(|e| format!("group '{name}': {e}"))?;
+            }
             println!("{}", company.id);
             Ok(())
         }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod files;
 pub mod graphql;
 pub mod http;
+mod import_command;
 pub mod jobs;
 pub mod services;
 pub mod sheets;

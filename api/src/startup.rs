@@ -34,12 +34,9 @@ pub enum StartupError {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let auth = Authenticator::new(&settings.auth)?;
-        let db = Database::connect(&settings.database_url).await?;
-        let links = LinkSigner::load(&db).await?;
-        let imports = Imports { limits: settings.limits, runner: settings.runner, wake: Notify::new(), events: EventBus::default() };
-        let state = AppState(Arc::new(App { db, auth, clock: Arc::new(SystemClock), imports, links }));
-        let listener = TcpListener::bind(settings.bind).await.map_err(|source| StartupError::Bind { addr: settings.bind, source })?;
+        let bind = settings.bind;
+        let state = connect(settings).await?;
+        let listener = TcpListener::bind(bind).await.map_err(|source| StartupError::Bind { addr: bind, source })?;
         let router = crate::http::router(state.clone());
         Ok(Self { listener, router, state })
     }
@@ -64,6 +61,16 @@ impl Application {
         }
         served
     }
+}
+
+/// The application state without a server: connects, migrates, loads keys.
+/// The server and local commands such as `roster import` share it.
+pub async fn connect(settings: Settings) -> Result<AppState, StartupError> {
+    let auth = Authenticator::new(&settings.auth)?;
+    let db = Database::connect(&settings.database_url).await?;
+    let links = LinkSigner::load(&db).await?;
+    let imports = Imports { limits: settings.limits, runner: settings.runner, wake: Notify::new(), events: EventBus::default() };
+    Ok(AppState(Arc::new(App { db, auth, clock: Arc::new(SystemClock), imports, links })))
 }
 
 async fn shutdown_signal() {
