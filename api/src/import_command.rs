@@ -109,10 +109,11 @@ async fn follow(
     loop {
         tokio::select! {
             event = events.recv() => {
-                if let Ok(JobEvent::Progress(p)) = event {
-                    if p.job_id == job.id && p.mode == mode {
-                        bar.set_position(p.processed);
-                    }
+                if let Ok(JobEvent::Progress(p)) = event
+                    && p.job_id == job.id
+                    && p.mode == mode
+                {
+                    bar.set_position(p.processed);
                 }
             }
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
