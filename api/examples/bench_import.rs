@@ -1,0 +1,219 @@
+//! Import benchmark: generates realistic files with ../shared/data/gen_employees.py,
+//! runs upload → dry run → sync on a fresh database, and prints per phase rows/s,
+//! peak RSS and the ratio to floors measured in the same run: calamine reading the
+//! same file (streaming), and a plain batched insert of the same rows.
+//!
+//! cargo run --release -p roster-api --example bench_import -- --rows 100000
+//! (add --database-url postgres://postgres@127.0.0.1:5432/test for PostgreSQL;
+//! a fresh database named bench_<uuid> is created next to it).
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use calamine::Reader;
+use clap::Parser;
+use roster_api::auth::{AuthSettings, Caller, JwtKey, Role};
+use roster_api::jobs::{RunnerSettings, spawn_runner};
+use roster_api::services::imports;
+use roster_api::sheets::Limits;
+use roster_api::state::AppState;
+use roster_domain::import::JobStatus;
+use roster_persistence::ConnectionTrait;
+use roster_persistence::repo::imports::jobs;
+use uuid::Uuid;
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, default_value_t = 100_000)]
+    rows: usize,
+    /// A PostgreSQL URL to bench on (a fresh database is made beside it); SQLite otherwise.
+    #[arg(long)]
+    database_url: Option<String>,
+    #[arg(long, default_value = "../shared/data/gen_employees.py")]
+    generator: PathBuf,
+    #[arg(long, default_value_t = 1000)]
+    batch_size: u64,
+}
+
+/// Resets the peak RSS (Linux: clear_refs 5) so each phase measures its own.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+struct Phase {
+    name: &'static str,
+    secs: f64,
+    peak: f64,
+}
+
+async fn measure<T, F: std::future::Future<Output = T>>(name: &'static str, f: F) -> (T, Phase) {
+    reset_peak();
+    let start = Instant::now();
+    let out = f.await;
+    (out, Phase { name, secs: start.elapsed().as_secs_f64(), peak: peak_mb() })
+}
+
+fn generate(generator: &Path, rows: usize, dir: &Path) -> (PathBuf, PathBuf) {
+    let file = dir.join(format!("emp_{rows}.xlsx"));
+    let existing = dir.join(format!("emp_{rows}.existing.csv"));
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Amsterdam).date_naive().to_string();
+    let status = Command::new("python3")
+        .arg(generator)
+        .args(["--rows", &rows.to_string(), "--seed", "42", "--today", &today, "--error-rate", "0.02", "--format", "xlsx"])
+        .arg("--out")
+        .arg(&file)
+        .arg("--existing-out")
+        .arg(&existing)
+        .status()
+        .expect("python3 runs the generator (pip install XlsxWriter)");
+    assert!(status.success(), "the generator failed");
+    (file, existing)
+}
+
+/// Floor 1: calamine's streaming reader over every cell of the same file.
+fn calamine_floor(bytes: &[u8]) -> usize {
+    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes)).expect("xlsx");
+    let name = workbook.sheet_names()[0].clone();
+    let mut reader = workbook.worksheet_cells_reader(&name).expect("sheet");
+    let mut cells = 0;
+    while let Some(cell) = reader.next_cell().expect("cell") {
+        std::hint::black_box(cell.get_value());
+        cells += 1;
+    }
+    cells
+}
+
+/// Floor 2: the same rows inserted plainly, 500 a statement, in one transaction.
+async fn insert_floor(app: &AppState, rows: usize) {
+    let db = &app.db.conn;
+    db.execute_unprepared("CREATE TABLE bench_floor (company_id TEXT NOT NULL, email TEXT NOT NULL, first_name TEXT, last_name TEXT, data TEXT, UNIQUE (company_id, email))")
+        .await
+        .expect("floor table");
+    db.execute_unprepared("BEGIN").await.expect("begin");
+    for chunk in (0..rows).collect::<Vec<_>>().chunks(500) {
+        let values: Vec<String> = chunk.iter().map(|i| format!("('c', 'person{i}@example.com', 'First', 'Last', '{{\"k\":\"v{i}\"}}')")).collect();
+        db.execute_unprepared(&format!("INSERT INTO bench_floor VALUES {}", values.join(","))).await.expect("insert");
+    }
+    db.execute_unprepared("COMMIT").await.expect("commit");
+}
+
+async fn preload_existing(app: &AppState, company: Uuid, existing: &Path) -> usize {
+    let bytes = std::fs::read(existing).expect("existing csv");
+    let caller = Caller { subject: "bench".into(), role: Role::Admin, company_id: Some(company), scopes: vec![] };
+    let job = imports::upload(app, &caller, "existing.csv".into(), bytes, None).await.expect("existing upload");
+    imports::confirm_mapping(app, &caller, job.id, vec![]).await.expect("map");
+    imports::start_dry_run(app, &caller, job.id).await.expect("dry run");
+    wait(app, job.id, JobStatus::DryRunCompleted).await;
+    imports::confirm_sync(app, &caller, job.id).await.expect("sync");
+    wait(app, job.id, JobStatus::Completed).await;
+    job.row_count as usize
+}
+
+async fn wait(app: &AppState, job: Uuid, status: JobStatus) {
+    loop {
+        let current = jobs::get(&app.db.conn, job).await.expect("job");
+        if current.status == status {
+            return;
+        }
+        assert!(!current.status.is_final(), "job ended {:?}: {:?}", current.status, current.failure_reason);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let dir = tempfile_dir();
+    let (file, existing) = generate(&args.generator, args.rows, &dir);
+    let bytes = std::fs::read(&file).expect("generated file");
+    let (database_url, kind) = match &args.database_url {
+        Some(base) => {
+            let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
+            let name = format!("bench_{}", Uuid::new_v4().simple());
+            admin.conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+            (format!("{}/{name}", base.rsplit_once('/').expect("url ends in /db").0), "PostgreSQL")
+        }
+        None => (format!("sqlite://{}", dir.join("bench.db").display()), "SQLite"),
+    };
+    let settings = roster_api::Settings {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database_url,
+        auth: AuthSettings { key: JwtKey::Secret("bench-secret-bench-secret-bench-secret-0000".into()), issuer: None, audience: None },
+        limits: Limits::default(),
+        runner: RunnerSettings { batch_size: args.batch_size, poll: Duration::from_millis(10), ..RunnerSettings::default() },
+    };
+    let app = roster_api::startup::connect(settings).await.expect("connect");
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let _runner = spawn_runner(app.clone(), stopped);
+
+    let company = Uuid::now_v7();
+    let db = &app.db.conn;
+    let c = roster_domain::Company {
+        id: company,
+        name: roster_domain::CompanyName::parse("Noordwind BV").unwrap(),
+        default_language: roster_domain::Language::Nl,
+        time_zone: roster_domain::TimeZoneName::default(),
+        settings: Default::default(),
+    };
+    roster_persistence::repo::companies::insert(db, &c, chrono::Utc::now()).await.unwrap();
+    for name in ["Engineering", "Sales", "Marketing", "Finance", "HR", "Operations", "Support", "Legal"] {
+        let g = roster_domain::CompanyGroup { id: Uuid::now_v7(), company_id: company, name: roster_domain::GroupName::parse(name).unwrap() };
+        roster_persistence::repo::groups::insert(db, &g, chrono::Utc::now()).await.unwrap();
+    }
+    let policy = roster_domain::BudgetPolicy::create(Uuid::now_v7(), company, "Lunch", roster_domain::BudgetKind::Monthly, 5000, "EUR", true, vec![]).unwrap();
+    roster_persistence::repo::policies::insert(db, &policy, chrono::Utc::now()).await.unwrap();
+    let existing_rows = preload_existing(&app, company, &existing).await;
+
+    let (cells, read_floor) = measure("floor: calamine read", async { calamine_floor(&bytes) }).await;
+    let ((), write_floor) = measure("floor: batched insert", insert_floor(&app, args.rows)).await;
+
+    let caller = Caller { subject: "bench".into(), role: Role::Admin, company_id: Some(company), scopes: vec![] };
+    let (job, upload) = measure("upload", async {
+        let job = imports::upload(&app, &caller, "employees.xlsx".into(), bytes.clone(), None).await.expect("upload");
+        imports::confirm_mapping(&app, &caller, job.id, vec![(10, Some("custom:employee_id".into())), (11, Some("custom:cost_center".into()))]).await.expect("map")
+    })
+    .await;
+    let ((), dry_run) = measure("dry run", async {
+        imports::start_dry_run(&app, &caller, job.id).await.expect("dry run");
+        wait(&app, job.id, JobStatus::DryRunCompleted).await;
+    })
+    .await;
+    let ((), sync) = measure("sync", async {
+        imports::confirm_sync(&app, &caller, job.id).await.expect("sync");
+        wait(&app, job.id, JobStatus::Completed).await;
+    })
+    .await;
+    let runs = imports::runs_of(&app, &job).await.unwrap();
+    let summary = runs.last().unwrap().summary;
+
+    let rows = args.rows as f64;
+    println!("\nRoster import benchmark — {kind}, {} rows × 12 columns ({} cells, {:.1} MB xlsx), {existing_rows} existing employees", args.rows, cells, bytes.len() as f64 / 1e6);
+    println!("sync summary: {summary:?}\n");
+    println!("| phase | seconds | rows/s | peak RSS MB | ratio to floor |");
+    println!("|---|---:|---:|---:|---:|");
+    for p in [&read_floor, &write_floor] {
+        println!("| {} | {:.2} | {:.0} | {:.0} | 1.00 |", p.name, p.secs, rows / p.secs, p.peak);
+    }
+    let up_dry = upload.secs + dry_run.secs;
+    println!("| upload | {:.2} | {:.0} | {:.0} | {:.2}× read |", upload.secs, rows / upload.secs, upload.peak, upload.secs / read_floor.secs);
+    println!("| dry run | {:.2} | {:.0} | {:.0} | |", dry_run.secs, rows / dry_run.secs, dry_run.peak);
+    println!("| upload + dry run | {:.2} | {:.0} | {:.0} | {:.2}× read |", up_dry, rows / up_dry, upload.peak.max(dry_run.peak), up_dry / read_floor.secs);
+    println!("| sync | {:.2} | {:.0} | {:.0} | {:.2}× insert |", sync.secs, rows / sync.secs, sync.peak, sync.secs / write_floor.secs);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("roster-bench-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
