@@ -101,7 +101,8 @@ async fn insert_floor(app: &AppState, rows: usize) {
         .expect("floor table");
     db.execute_unprepared("BEGIN").await.expect("begin");
     for chunk in (0..rows).collect::<Vec<_>>().chunks(500) {
-        let values: Vec<String> = chunk.iter().map(|i| format!("('c', 'person{i}@example.com', 'First', 'Last', '{{\"k\":\"v{i}\"}}')")).collect();
+        let values: Vec<String> =
+            chunk.iter().map(|i| format!("('c', 'person{i}@example.com', 'First', 'Last', '{{\"k\":\"v{i}\"}}')")).collect();
         db.execute_unprepared(&format!("INSERT INTO bench_floor VALUES {}", values.join(","))).await.expect("insert");
     }
     db.execute_unprepared("COMMIT").await.expect("commit");
@@ -167,10 +168,21 @@ async fn main() {
     };
     roster_persistence::repo::companies::insert(db, &c, chrono::Utc::now()).await.unwrap();
     for name in ["Engineering", "Sales", "Marketing", "Finance", "HR", "Operations", "Support", "Legal"] {
-        let g = roster_domain::CompanyGroup { id: Uuid::now_v7(), company_id: company, name: roster_domain::GroupName::parse(name).unwrap() };
+        let g =
+            roster_domain::CompanyGroup { id: Uuid::now_v7(), company_id: company, name: roster_domain::GroupName::parse(name).unwrap() };
         roster_persistence::repo::groups::insert(db, &g, chrono::Utc::now()).await.unwrap();
     }
-    let policy = roster_domain::BudgetPolicy::create(Uuid::now_v7(), company, "Lunch", roster_domain::BudgetKind::Monthly, 5000, "EUR", true, vec![]).unwrap();
+    let policy = roster_domain::BudgetPolicy::create(
+        Uuid::now_v7(),
+        company,
+        "Lunch",
+        roster_domain::BudgetKind::Monthly,
+        5000,
+        "EUR",
+        true,
+        vec![],
+    )
+    .unwrap();
     roster_persistence::repo::policies::insert(db, &policy, chrono::Utc::now()).await.unwrap();
     let existing_rows = preload_existing(&app, company, &existing).await;
 
@@ -180,7 +192,14 @@ async fn main() {
     let caller = Caller { subject: "bench".into(), role: Role::Admin, company_id: Some(company), scopes: vec![] };
     let (job, upload) = measure("upload", async {
         let job = imports::upload(&app, &caller, "employees.xlsx".into(), bytes.clone(), None).await.expect("upload");
-        imports::confirm_mapping(&app, &caller, job.id, vec![(10, Some("custom:employee_id".into())), (11, Some("custom:cost_center".into()))]).await.expect("map")
+        imports::confirm_mapping(
+            &app,
+            &caller,
+            job.id,
+            vec![(10, Some("custom:employee_id".into())), (11, Some("custom:cost_center".into()))],
+        )
+        .await
+        .expect("map")
     })
     .await;
     let ((), dry_run) = measure("dry run", async {
@@ -197,7 +216,12 @@ async fn main() {
     let summary = runs.last().unwrap().summary;
 
     let rows = args.rows as f64;
-    println!("\nRoster import benchmark — {kind}, {} rows × 12 columns ({} cells, {:.1} MB xlsx), {existing_rows} existing employees", args.rows, cells, bytes.len() as f64 / 1e6);
+    println!(
+        "\nRoster import benchmark — {kind}, {} rows × 12 columns ({} cells, {:.1} MB xlsx), {existing_rows} existing employees",
+        args.rows,
+        cells,
+        bytes.len() as f64 / 1e6
+    );
     println!("sync summary: {summary:?}\n");
     println!("| phase | seconds | rows/s | peak RSS MB | ratio to floor |");
     println!("|---|---:|---:|---:|---:|");
@@ -205,9 +229,21 @@ async fn main() {
         println!("| {} | {:.2} | {:.0} | {:.0} | 1.00 |", p.name, p.secs, rows / p.secs, p.peak);
     }
     let up_dry = upload.secs + dry_run.secs;
-    println!("| upload | {:.2} | {:.0} | {:.0} | {:.2}× read |", upload.secs, rows / upload.secs, upload.peak, upload.secs / read_floor.secs);
+    println!(
+        "| upload | {:.2} | {:.0} | {:.0} | {:.2}× read |",
+        upload.secs,
+        rows / upload.secs,
+        upload.peak,
+        upload.secs / read_floor.secs
+    );
     println!("| dry run | {:.2} | {:.0} | {:.0} | |", dry_run.secs, rows / dry_run.secs, dry_run.peak);
-    println!("| upload + dry run | {:.2} | {:.0} | {:.0} | {:.2}× read |", up_dry, rows / up_dry, upload.peak.max(dry_run.peak), up_dry / read_floor.secs);
+    println!(
+        "| upload + dry run | {:.2} | {:.0} | {:.0} | {:.2}× read |",
+        up_dry,
+        rows / up_dry,
+        upload.peak.max(dry_run.peak),
+        up_dry / read_floor.secs
+    );
     println!("| sync | {:.2} | {:.0} | {:.0} | {:.2}× insert |", sync.secs, rows / sync.secs, sync.peak, sync.secs / write_floor.secs);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,10 +1,13 @@
 //! R-IMP-11..14: the sync applies the dry run's plan in batches, one transaction
 //! per batch. Each applied row is recorded in the same transaction, so after a
 //! crash the resumed sync skips it: nothing is applied twice, nothing half.
+//! Writes are per batch (multi-row inserts); only updates go row by row.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use chrono::NaiveDate;
 use roster_domain::import::{Event, RowPlan, Summary};
+use roster_domain::{EmailAddress, Employee};
 use roster_persistence::ConnectionTrait;
 use roster_persistence::repo::audit::{self, AuditEntry};
 use roster_persistence::repo::codec::employee_to_json;
@@ -36,15 +39,12 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
             batch.iter().filter(|p| p.event.changes_directory() && !outcomes.contains_key(&p.row_number)).collect();
         if !pending.is_empty() {
             let txn = begin(&app).await?;
-            for plan in pending {
-                let outcome = apply(&txn, ctl, job.company_id, job.id, today, plan).await?;
-                outcomes.insert(plan.row_number, outcome.code().to_string());
-            }
+            let recorded = apply_batch(&txn, ctl, job.company_id, job.id, today, &pending).await?;
             commit(txn).await?;
+            outcomes.extend(recorded);
         }
         for plan in &batch {
-            let event = outcomes.get(&plan.row_number).and_then(|o| Event::parse(o)).unwrap_or(plan.event);
-            summary.add(event);
+            summary.add(outcomes.get(&plan.row_number).and_then(|o| Event::parse(o)).unwrap_or(plan.event));
         }
         processed += batch.len() as u64;
         match ctl.checkpoint("applying", processed, &summary).await? {
@@ -56,57 +56,82 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
     Ok(Ending::Completed(summary))
 }
 
-/// Applies one planned row inside the batch's transaction, or records a conflict.
-async fn apply(
+fn target(plan: &RowPlan) -> Result<&Employee> {
+    plan.target.as_ref().ok_or_else(|| ApiError::Internal(format!("row {} has no planned employee", plan.row_number)))
+}
+
+/// Applies a batch's pending rows inside its transaction; returns each row's outcome.
+async fn apply_batch(
     db: &impl ConnectionTrait,
     ctl: &RunControl,
     company_id: Uuid,
     job_id: Uuid,
-    today: chrono::NaiveDate,
-    plan: &RowPlan,
-) -> Result<Event> {
+    today: NaiveDate,
+    pending: &[&RowPlan],
+) -> Result<HashMap<u32, String>> {
     let now = ctl.app.clock.now();
-    let Some(target) = plan.target.as_ref() else {
-        return Err(ApiError::Internal(format!("row {} has no planned employee", plan.row_number)));
-    };
-    let conflict = |detail: String| async move {
-        applied::record(db, ctl.run.id, plan.row_number, Event::Conflict.code(), Some(detail)).await?;
-        Ok::<Event, ApiError>(Event::Conflict)
-    };
-    let before = match plan.event {
-        Event::Onboarding => {
-            if employees::find_by_email(db, company_id, &target.email).await?.is_some() {
-                return conflict(format!("{} was added by someone else after the dry run; run a fresh dry run", target.email)).await;
-            }
-            employees::insert(db, target, now).await?;
-            let due: Vec<_> = plan.budgets.iter().filter(|g| g.granted_on <= today).cloned().collect();
-            grants::grant(db, company_id, target.id, &due, now).await?;
-            None
-        }
-        _ => {
-            let current = employees::find(db, company_id, target.id).await?;
-            let Some(current) = current.filter(|c| Some(c.employee.version) == plan.seen_version) else {
-                return conflict(format!("{} changed after the dry run; run a fresh dry run", target.email)).await;
-            };
-            employees::update(db, target, current.employee.version, now).await?;
-            Some(current.employee)
-        }
-    };
-    audit::record(
-        db,
-        &AuditEntry {
+    let mut records: Vec<(u32, String, Option<String>)> = Vec::with_capacity(pending.len());
+    let mut audit_entries = Vec::with_capacity(pending.len());
+    let mut audit = |plan: &RowPlan, before: Option<&Employee>, after: &Employee| {
+        audit_entries.push(AuditEntry {
             company_id,
             actor: ctl.run.started_by.clone(),
             action: format!("import.{}", plan.event.code().to_lowercase()),
-            employee_id: Some(target.id),
+            employee_id: Some(after.id),
             job_id: Some(job_id),
             row_number: Some(plan.row_number as i32),
-            before: before.as_ref().map(employee_to_json),
-            after: Some(employee_to_json(target)),
+            before: before.map(employee_to_json),
+            after: Some(employee_to_json(after)),
             at: now,
-        },
-    )
-    .await?;
-    applied::record(db, ctl.run.id, plan.row_number, plan.event.code(), None).await?;
-    Ok(plan.event)
+        });
+    };
+
+    // Onboardings: one lookup for the whole batch; a taken e-mail is a conflict.
+    let onboardings: Vec<&RowPlan> = pending.iter().copied().filter(|p| p.event == Event::Onboarding).collect();
+    let emails: Vec<EmailAddress> = onboardings.iter().map(|p| target(p).map(|t| t.email.clone())).collect::<Result<_>>()?;
+    let taken: HashSet<EmailAddress> =
+        employees::find_by_emails(db, company_id, &emails).await?.into_iter().map(|s| s.employee.email).collect();
+    let mut new_employees = Vec::new();
+    let mut due = Vec::new();
+    for plan in onboardings {
+        let t = target(plan)?;
+        if taken.contains(&t.email) {
+            records.push((
+                plan.row_number,
+                Event::Conflict.code().into(),
+                Some(format!("{} was added by someone else after the dry run; run a fresh dry run", t.email)),
+            ));
+            continue;
+        }
+        due.extend(plan.budgets.iter().filter(|g| g.granted_on <= today).map(|g| (t.id, g.clone())));
+        audit(plan, None, t);
+        records.push((plan.row_number, plan.event.code().into(), None));
+        new_employees.push(t.clone());
+    }
+    employees::insert_many(db, &new_employees, now).await?;
+    grants::grant_many(db, company_id, &due, now).await?;
+
+    // Updates and offboardings: applied only to the version the dry run saw.
+    let changes: Vec<&RowPlan> = pending.iter().copied().filter(|p| p.event != Event::Onboarding).collect();
+    let ids: Vec<Uuid> = changes.iter().map(|p| target(p).map(|t| t.id)).collect::<Result<_>>()?;
+    let current: HashMap<Uuid, Employee> =
+        employees::find_many(db, company_id, &ids).await?.into_iter().map(|s| (s.employee.id, s.employee)).collect();
+    for plan in changes {
+        let t = target(plan)?;
+        match current.get(&t.id).filter(|c| Some(c.version) == plan.seen_version) {
+            None => records.push((
+                plan.row_number,
+                Event::Conflict.code().into(),
+                Some(format!("{} changed after the dry run; run a fresh dry run", t.email)),
+            )),
+            Some(before) => {
+                employees::update(db, t, before.version, now).await?;
+                audit(plan, Some(before), t);
+                records.push((plan.row_number, plan.event.code().into(), None));
+            }
+        }
+    }
+    audit::record_many(db, &audit_entries).await?;
+    applied::record_many(db, ctl.run.id, &records).await?;
+    Ok(records.into_iter().map(|(row, outcome, _)| (row, outcome)).collect())
 }

@@ -23,7 +23,19 @@ pub struct AuditEntry {
 }
 
 pub async fn record(db: &impl ConnectionTrait, entry: &AuditEntry) -> Result<()> {
-    let row = ActiveModel {
+    record_many(db, std::slice::from_ref(entry)).await
+}
+
+/// Many entries in multi-row statements (a sync batch).
+pub async fn record_many(db: &impl ConnectionTrait, entries: &[AuditEntry]) -> Result<()> {
+    for chunk in entries.chunks(200) {
+        Entity::insert_many(chunk.iter().map(to_active)).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+fn to_active(entry: &AuditEntry) -> ActiveModel {
+    ActiveModel {
         id: Set(Uuid::now_v7()),
         company_id: Set(entry.company_id),
         actor: Set(entry.actor.clone()),
@@ -34,9 +46,7 @@ pub async fn record(db: &impl ConnectionTrait, entry: &AuditEntry) -> Result<()>
         before: Set(entry.before.clone()),
         after: Set(entry.after.clone()),
         at: Set(entry.at),
-    };
-    Entity::insert(row).exec_without_returning(db).await?;
-    Ok(())
+    }
 }
 
 pub async fn for_employee(db: &impl ConnectionTrait, company_id: Uuid, employee_id: Uuid) -> Result<Vec<AuditEntry>> {

@@ -114,6 +114,20 @@ pub async fn insert(db: &impl ConnectionTrait, employee: &Employee, now: DateTim
     Ok(StoredEmployee { employee: employee.clone(), created_at: now, updated_at: now })
 }
 
+/// Inserts many new employees in multi-row statements (an import's onboardings).
+pub async fn insert_many(db: &impl ConnectionTrait, employees: &[Employee], now: DateTime<Utc>) -> Result<()> {
+    for chunk in employees.chunks(200) {
+        let rows = chunk.iter().map(|e| {
+            let mut row = to_active(e);
+            row.created_at = Set(now);
+            row.updated_at = Set(now);
+            row
+        });
+        Entity::insert_many(rows).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
 /// Writes `employee` if the stored version is still `read_version`; `Stale` otherwise.
 pub async fn update(db: &impl ConnectionTrait, employee: &Employee, read_version: i64, now: DateTime<Utc>) -> Result<()> {
     let mut row = to_active(employee);

@@ -21,13 +21,27 @@ pub struct StoredGrant {
 /// R-BUD-4: inserts each grant unless that employee, policy and period already
 /// has one; returns how many were new. Safe to call again after a crash or retry.
 pub async fn grant(db: &impl ConnectionTrait, company_id: Uuid, employee_id: Uuid, due: &[GrantDue], now: DateTime<Utc>) -> Result<u64> {
+    let due: Vec<(Uuid, GrantDue)> = due.iter().map(|g| (employee_id, g.clone())).collect();
+    grant_many(db, company_id, &due, now).await
+}
+
+/// `grant` for many employees at once, in multi-row statements.
+pub async fn grant_many(db: &impl ConnectionTrait, company_id: Uuid, due: &[(Uuid, GrantDue)], now: DateTime<Utc>) -> Result<u64> {
+    let mut inserted = 0;
+    for chunk in due.chunks(500) {
+        inserted += insert_chunk(db, company_id, chunk, now).await?;
+    }
+    Ok(inserted)
+}
+
+async fn insert_chunk(db: &impl ConnectionTrait, company_id: Uuid, due: &[(Uuid, GrantDue)], now: DateTime<Utc>) -> Result<u64> {
     if due.is_empty() {
         return Ok(0);
     }
-    let rows = due.iter().map(|g| ActiveModel {
+    let rows = due.iter().map(|(employee_id, g)| ActiveModel {
         id: Set(Uuid::now_v7()),
         company_id: Set(company_id),
-        employee_id: Set(employee_id),
+        employee_id: Set(*employee_id),
         policy_id: Set(g.policy_id),
         period: Set(g.period.clone()),
         amount: Set(g.amount.minor()),

@@ -16,10 +16,17 @@ pub struct Outcome {
     pub detail: Option<String>,
 }
 
-pub async fn record(db: &impl ConnectionTrait, run_id: Uuid, row_number: u32, outcome: &str, detail: Option<String>) -> Result<()> {
-    let row =
-        ActiveModel { run_id: Set(run_id), row_number: Set(row_number as i32), outcome: Set(outcome.to_string()), detail: Set(detail) };
-    Entity::insert(row).exec_without_returning(db).await?;
+/// Records outcomes (row number, outcome, detail) in multi-row statements.
+pub async fn record_many(db: &impl ConnectionTrait, run_id: Uuid, outcomes: &[(u32, String, Option<String>)]) -> Result<()> {
+    for chunk in outcomes.chunks(500) {
+        let rows = chunk.iter().map(|(row, outcome, detail)| ActiveModel {
+            run_id: Set(run_id),
+            row_number: Set(*row as i32),
+            outcome: Set(outcome.clone()),
+            detail: Set(detail.clone()),
+        });
+        Entity::insert_many(rows).exec_without_returning(db).await?;
+    }
     Ok(())
 }
 
