@@ -402,3 +402,77 @@ async fn r_imp_1_the_template_has_the_header_row_and_explains_each_field() {
     assert_eq!((email["key"].clone(), email["required"].clone()), (json!("email"), json!(true)));
     assert!(email["aliases"].as_array().unwrap().contains(&json!("E-mailadres")));
 }
+
+/// The generator's truth file names each row's defect; every error class must
+/// come out as exactly its issue code, and every other row as valid.
+#[tokio::test]
+async fn a_generated_file_is_judged_correctly_row_by_row() {
+    let app = spawn_app().await;
+    let company = app.create_company("Noordwind").await;
+    let admin = admin(company);
+    for group in ["Engineering", "Sales", "Marketing", "Finance", "HR", "Operations", "Support", "Legal"] {
+        app.create_group(&admin, group).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("generated.csv");
+    let generator = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/gen_employees.py");
+    let status = std::process::Command::new("python3")
+        .arg(&generator)
+        .args(["--rows", "800", "--seed", "7", "--today", &today().to_string(), "--error-rate", "0.08", "--format", "csv", "--out"])
+        .arg(&out)
+        .status()
+        .expect("python3 runs ../shared/data/gen_employees.py");
+    assert!(status.success());
+    let truth: Value = serde_json::from_slice(&std::fs::read(dir.path().join("generated.csv.truth.json")).unwrap()).unwrap();
+    let uploaded = app.upload(&admin, "generated.csv", std::fs::read(&out).unwrap()).await;
+    let id = uploaded["job"]["id"].as_str().unwrap().to_string();
+    app.map_columns(
+        &admin,
+        &id,
+        json!([{ "columnIndex": 10, "fieldKey": "custom:employee_id" }, { "columnIndex": 11, "fieldKey": "custom:cost_center" }]),
+    )
+    .await;
+    app.job_action(&admin, "startDryRun", &id).await;
+    let job = app.wait_for(&admin, &id, "DRY_RUN_COMPLETED").await;
+    assert_eq!(job["summary"]["error"], truth["expected_error_rows"], "{job}");
+
+    let expected_code = |class: &str| match class {
+        "missing_required" => Some("REQUIRED"),
+        "malformed_email" => Some("INVALID_EMAIL"),
+        "unparseable_date" => Some("INVALID_DATE"),
+        "onboarding_in_past" => Some("DATE_IN_PAST"),
+        "invalid_language" => Some("INVALID_LANGUAGE"),
+        "unknown_company_group" => Some("UNKNOWN_COMPANY_GROUP"),
+        "duplicate_email" => Some("DUPLICATE_EMAIL"),
+        _ => None,
+    };
+    let classes = truth["rows"].as_array().unwrap();
+    let query = "query($id: UUID!, $after: String) { importJob(id: $id) { rows(first: 500, after: $after) { pageInfo { hasNextPage endCursor } edges { node { rowNumber event issues { code severity } } } } } }";
+    let (mut after, mut checked) = (Value::Null, 0);
+    loop {
+        let data = app.data(&admin, query, json!({ "id": id, "after": after })).await;
+        let rows = &data["importJob"]["rows"];
+        for edge in rows["edges"].as_array().unwrap() {
+            let node = &edge["node"];
+            let index = node["rowNumber"].as_u64().unwrap() as usize - 2;
+            let class = classes[index].as_str();
+            let errors: Vec<&str> = node["issues"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|i| i["severity"] == "ERROR")
+                .map(|i| i["code"].as_str().unwrap())
+                .collect();
+            match class.and_then(expected_code) {
+                Some(code) => assert_eq!((node["event"].as_str(), errors), (Some("ERROR"), vec![code]), "row {}: {class:?}", index + 2),
+                None => assert!(errors.is_empty() && node["event"] != "ERROR", "row {} ({class:?}) is valid: {node}", index + 2),
+            }
+            checked += 1;
+        }
+        if !rows["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = rows["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(checked, 800);
+}
