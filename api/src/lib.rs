@@ -10,6 +10,7 @@ pub mod graphql;
 pub mod http;
 mod import_command;
 pub mod jobs;
+pub mod metrics;
 pub mod services;
 pub mod sheets;
 pub mod startup;

@@ -30,9 +30,23 @@ pub fn router(app: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/files/{token}", get(crate::files::download))
         .route("/graphql/ws", get(websocket::upgrade))
+        .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .with_state(state)
+        .layer(axum::middleware::from_fn(count_requests))
+}
+
+async fn count_requests(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let response = next.run(request).await;
+    crate::metrics::http_request(response.status().as_u16());
+    response
+}
+
+/// Prometheus text format; open like the health endpoints (no tenant data).
+async fn metrics(State(state): State<HttpState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    let depth = roster_persistence::repo::imports::runs::queued_count(&state.app.db.conn).await.unwrap_or(0);
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render(depth))
 }
 
 /// Ready when the database answers.

@@ -39,6 +39,7 @@ impl RunControl {
 
     /// Records progress after a batch and says whether to go on.
     pub async fn checkpoint(&mut self, phase: &str, processed: u64, summary: &Summary) -> Result<Next> {
+        crate::metrics::rows_processed(processed.saturating_sub(self.run.processed));
         self.run.processed = processed;
         self.run.summary = *summary;
         self.run.status = RunStatus::Running;

@@ -134,6 +134,8 @@ async fn finish(
     runs::finish(db, run.id, status, failure, now).await?;
     let job_status = JobStatus::after_run(run.mode, status);
     jobs::set_status(db, run.job_id, job_status, failure, now).await?;
+    let seconds = run.started_at.map(|s| (now - s).num_milliseconds() as f64 / 1000.0).unwrap_or(0.0);
+    crate::metrics::run_finished(run.mode.code(), status.code(), seconds);
     let job = jobs::get(db, run.job_id).await?;
     app.imports.events.run_changed(&job, run, "finished");
     tracing::info!(status = status.code(), total = summary.total, errors = summary.error, conflicts = summary.conflict, "run finished");

@@ -375,3 +375,33 @@ pub struct ImportJobPayload {
     pub job: Option<ImportJob>,
     pub user_errors: Vec<crate::error::UserError>,
 }
+
+#[derive(SimpleObject)]
+pub struct ImportProgress {
+    pub job_id: Uuid,
+    pub run_id: Uuid,
+    pub mode: RunMode,
+    pub status: RunStatus,
+    /// e.g. reading, validating, planning, applying, reporting
+    pub phase: String,
+    pub processed: i32,
+    pub total: i32,
+    pub summary: ImportSummary,
+    pub at: DateTime<Utc>,
+}
+
+impl From<crate::jobs::ProgressEvent> for ImportProgress {
+    fn from(p: crate::jobs::ProgressEvent) -> Self {
+        Self {
+            job_id: p.job_id,
+            run_id: p.run_id,
+            mode: p.mode.into(),
+            status: p.status.into(),
+            phase: p.phase,
+            processed: p.processed.min(i32::MAX as u64) as i32,
+            total: p.total.min(i32::MAX as u64) as i32,
+            summary: p.summary.into(),
+            at: p.at,
+        }
+    }
+}

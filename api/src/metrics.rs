@@ -1,0 +1,90 @@
+//! Prometheus metrics (`GET /metrics`): runs by mode and status, rows processed,
+//! run durations, queue depth, active subscriptions, HTTP requests by status.
+//! Counters are process-wide atomics; the queue depth is read at scrape time.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+static ACTIVE_SUBSCRIPTIONS: AtomicI64 = AtomicI64::new(0);
+static ROWS_PROCESSED: AtomicU64 = AtomicU64::new(0);
+static RUNS: Mutex<BTreeMap<(&'static str, &'static str), u64>> = Mutex::new(BTreeMap::new());
+static HTTP: Mutex<BTreeMap<u16, u64>> = Mutex::new(BTreeMap::new());
+/// Run duration histogram buckets in seconds, and (count per bucket, sum, count).
+const BUCKETS: [f64; 9] = [0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0];
+static DURATIONS: Mutex<([u64; 9], f64, u64)> = Mutex::new(([0; 9], 0.0, 0));
+
+pub fn subscriptions_opened() {
+    ACTIVE_SUBSCRIPTIONS.fetch_add(1, Ordering::Relaxed);
+}
+
+pub fn subscriptions_closed() {
+    ACTIVE_SUBSCRIPTIONS.fetch_sub(1, Ordering::Relaxed);
+}
+
+pub fn rows_processed(n: u64) {
+    ROWS_PROCESSED.fetch_add(n, Ordering::Relaxed);
+}
+
+pub fn run_finished(mode: &'static str, status: &'static str, seconds: f64) {
+    if let Ok(mut runs) = RUNS.lock() {
+        *runs.entry((mode, status)).or_default() += 1;
+    }
+    if let Ok(mut d) = DURATIONS.lock() {
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                d.0[i] += 1;
+            }
+        }
+        d.1 += seconds;
+        d.2 += 1;
+    }
+}
+
+pub fn http_request(status: u16) {
+    if let Ok(mut http) = HTTP.lock() {
+        *http.entry(status).or_default() += 1;
+    }
+}
+
+/// The exposition text; `queue_depth` is read from the database by the caller.
+pub fn render(queue_depth: u64) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# HELP roster_import_runs_total Runs ended, by mode and status.\n# TYPE roster_import_runs_total counter");
+    if let Ok(runs) = RUNS.lock() {
+        for ((mode, status), n) in runs.iter() {
+            let _ = writeln!(out, "roster_import_runs_total{{mode=\"{mode}\",status=\"{status}\"}} {n}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# HELP roster_import_rows_processed_total Rows planned or applied by runs in this process.\n# TYPE roster_import_rows_processed_total counter"
+    );
+    let _ = writeln!(out, "roster_import_rows_processed_total {}", ROWS_PROCESSED.load(Ordering::Relaxed));
+    let _ = writeln!(
+        out,
+        "# HELP roster_import_run_duration_seconds Duration of runs that ended.\n# TYPE roster_import_run_duration_seconds histogram"
+    );
+    if let Ok(d) = DURATIONS.lock() {
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            let _ = writeln!(out, "roster_import_run_duration_seconds_bucket{{le=\"{bound}\"}} {}", d.0[i]);
+        }
+        let _ = writeln!(out, "roster_import_run_duration_seconds_bucket{{le=\"+Inf\"}} {}", d.2);
+        let _ = writeln!(out, "roster_import_run_duration_seconds_sum {}", d.1);
+        let _ = writeln!(out, "roster_import_run_duration_seconds_count {}", d.2);
+    }
+    let _ = writeln!(
+        out,
+        "# HELP roster_import_queue_depth Runs waiting to be claimed.\n# TYPE roster_import_queue_depth gauge\nroster_import_queue_depth {queue_depth}"
+    );
+    let _ = writeln!(out, "# HELP roster_active_subscriptions Open WebSocket connections.\n# TYPE roster_active_subscriptions gauge");
+    let _ = writeln!(out, "roster_active_subscriptions {}", ACTIVE_SUBSCRIPTIONS.load(Ordering::Relaxed));
+    let _ = writeln!(out, "# HELP roster_http_requests_total HTTP requests by status.\n# TYPE roster_http_requests_total counter");
+    if let Ok(http) = HTTP.lock() {
+        for (status, n) in http.iter() {
+            let _ = writeln!(out, "roster_http_requests_total{{status=\"{status}\"}} {n}");
+        }
+    }
+    out
+}
