@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use roster_persistence::Database;
+use roster_persistence::{Database, DatabaseKind};
 use tokio::net::TcpListener;
 
 use crate::auth::Authenticator;
@@ -69,7 +69,11 @@ pub async fn connect(settings: Settings) -> Result<AppState, StartupError> {
     let auth = Authenticator::new(&settings.auth)?;
     let db = Database::connect(&settings.database_url).await?;
     let links = LinkSigner::load(&db).await?;
-    let imports = Imports { limits: settings.limits, runner: settings.runner, wake: Notify::new(), events: EventBus::default() };
+    let events = match db.kind {
+        DatabaseKind::Postgres => EventBus::postgres(db.conn.clone(), &settings.database_url).await?,
+        DatabaseKind::Sqlite => EventBus::default(),
+    };
+    let imports = Imports { limits: settings.limits, runner: settings.runner, wake: Notify::new(), events };
     Ok(AppState(Arc::new(App { db, auth, clock: Arc::new(SystemClock), imports, links })))
 }
 

@@ -6,6 +6,7 @@
 pub mod db;
 mod entities;
 pub mod error;
+pub mod notify;
 pub mod repo;
 
 pub use db::{Database, DatabaseKind};

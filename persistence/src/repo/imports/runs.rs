@@ -5,8 +5,10 @@
 use chrono::{DateTime, Utc};
 use roster_domain::import::{RunMode, RunStatus, Summary};
 use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -147,9 +149,30 @@ fn claimable(now: DateTime<Utc>) -> Condition {
 
 /// Claims the oldest claimable run: queued, or running with an expired lease (its
 /// runner died). A sync waits while another sync of its company holds a lease.
-pub async fn claim(db: &impl ConnectionTrait, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<StoredRun>> {
-    let candidates =
-        Entity::find().filter(claimable(now)).order_by_asc(Column::QueuedAt).order_by_asc(Column::Id).limit(16).all(db).await?;
+/// On PostgreSQL the candidates are locked `FOR UPDATE SKIP LOCKED`, so replicas
+/// claiming at the same moment take different runs instead of waiting on each other.
+pub async fn claim(db: &DatabaseConnection, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<StoredRun>> {
+    let txn = db.begin().await?;
+    let mut candidates = Entity::find().filter(claimable(now)).order_by_asc(Column::QueuedAt).order_by_asc(Column::Id).limit(16);
+    if db.get_database_backend() == DbBackend::Postgres {
+        candidates = candidates.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let candidates = candidates.all(&txn).await?;
+    let claimed = claim_first(&txn, candidates, owner, now, lease_until).await?;
+    txn.commit().await?;
+    match claimed {
+        Some(id) => Ok(Some(get(db, id).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn claim_first(
+    db: &impl ConnectionTrait,
+    candidates: Vec<Model>,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<Uuid>> {
     for candidate in candidates {
         if candidate.mode == RunMode::Sync.code() {
             let busy = Entity::find()
@@ -174,7 +197,7 @@ pub async fn claim(db: &impl ConnectionTrait, owner: &str, now: DateTime<Utc>, l
             .exec(db)
             .await?;
         if claimed.rows_affected == 1 {
-            return Ok(Some(get(db, candidate.id).await?));
+            return Ok(Some(candidate.id));
         }
     }
     Ok(None)
