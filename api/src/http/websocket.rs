@@ -214,9 +214,11 @@ impl Session {
             };
             let mut first = true;
             while let Some(response) = responses.next().await {
-                let request_error = response.data == async_graphql::Value::Null
-                    && !response.errors.is_empty()
-                    && response.errors.iter().all(|e| e.path.is_empty());
+                // Errors before any data (a document that fails to validate, or a
+                // subscription whose source stream cannot start: an unknown job) are
+                // the protocol's `error`, not a result.
+                let no_data = response.data == async_graphql::Value::Null && !response.errors.is_empty();
+                let request_error = no_data && (is_subscription || response.errors.iter().all(|e| e.path.is_empty()));
                 if first && request_error {
                     let errors = serde_json::to_value(&response.errors).unwrap_or_default();
                     let payload = if protocol == Protocol::Transport { errors } else { errors.get(0).cloned().unwrap_or_default() };

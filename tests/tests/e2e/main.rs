@@ -11,4 +11,5 @@ mod import;
 mod pagination;
 mod runs;
 mod schema_drift;
+mod subscriptions;
 mod tenancy;
