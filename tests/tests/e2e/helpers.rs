@@ -17,7 +17,7 @@ pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    _dir: Option<tempfile::TempDir>,
+    pub _dir: Option<tempfile::TempDir>,
 }
 
 /// A fresh database URL: a temp SQLite file, or a new PostgreSQL database.

@@ -9,6 +9,7 @@ mod helpers;
 mod http;
 mod import;
 mod pagination;
+mod processes;
 mod runs;
 mod schema_drift;
 mod subscriptions;

@@ -209,3 +209,16 @@ async fn import_job_updates_follow_the_task_overview() {
     }
     assert_eq!(statuses[0], "UPLOADED");
 }
+
+/// Subscribes at `url` and returns every `importJobProgress` event until the stream completes.
+pub async fn collect_progress(url: &str, token: &str, job: &str, wait: Duration) -> Vec<Value> {
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket");
+    let mut ws = Ws { socket };
+    ws.send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })).await;
+    assert!(matches!(ws.frame(Duration::from_secs(5)).await, Frame::Json(f) if f["type"] == "connection_ack"));
+    ws.subscribe("p", PROGRESS, json!({ "id": job })).await;
+    let (events, _) = ws.until_end("p", wait).await;
+    events.into_iter().map(|e| e["importJobProgress"].clone()).collect()
+}
