@@ -50,6 +50,9 @@ impl Database {
                             .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                             .busy_timeout(Duration::from_secs(30))
                             .foreign_keys(true)
+                            // A 64 MB page cache and in-memory temp tables: imports touch many pages.
+                            .pragma("cache_size", "-65536")
+                            .pragma("temp_store", "memory")
                     });
             }
             DatabaseKind::Postgres => {
