@@ -215,13 +215,25 @@ pub fn encode_plan(plan: &RowPlan) -> String {
         i: plan
             .issues
             .iter()
-            .map(|i| IssueData { f: i.field.clone(), h: i.header.clone(), c: i.code.clone(), m: i.message.clone(), w: i.severity == Severity::Warning })
+            .map(|i| IssueData {
+                f: i.field.clone(),
+                h: i.header.clone(),
+                c: i.code.clone(),
+                m: i.message.clone(),
+                w: i.severity == Severity::Warning,
+            })
             .collect(),
         c: plan.changes.iter().map(|c| ChangeData { f: c.field.clone(), b: c.before.clone(), a: c.after.clone() }).collect(),
         b: plan
             .budgets
             .iter()
-            .map(|g| BudgetData { p: g.policy_id, pe: g.period.clone(), a: i64::from(g.amount.minor()), c: g.currency.as_str().to_string(), d: g.granted_on })
+            .map(|g| BudgetData {
+                p: g.policy_id,
+                pe: g.period.clone(),
+                a: i64::from(g.amount.minor()),
+                c: g.currency.as_str().to_string(),
+                d: g.granted_on,
+            })
             .collect(),
         t: plan.target.as_ref().filter(|_| plan.event.changes_directory()).map(EmployeeData::of),
     };
@@ -229,7 +241,13 @@ pub fn encode_plan(plan: &RowPlan) -> String {
 }
 
 /// Rebuilds a plan from its stored columns and details.
-pub fn decode_plan(row_number: i32, event: &str, employee_id: Option<Uuid>, seen_version: Option<i64>, data: &str) -> Result<RowPlan, RepoError> {
+pub fn decode_plan(
+    row_number: i32,
+    event: &str,
+    employee_id: Option<Uuid>,
+    seen_version: Option<i64>,
+    data: &str,
+) -> Result<RowPlan, RepoError> {
     let data: PlanData = serde_json::from_str(data).map_err(|_| corrupt("row plan"))?;
     Ok(RowPlan {
         row_number: row_number as u32,
@@ -238,7 +256,13 @@ pub fn decode_plan(row_number: i32, event: &str, employee_id: Option<Uuid>, seen
         issues: data
             .i
             .into_iter()
-            .map(|i| RowIssue { field: i.f, header: i.h, code: i.c, message: i.m, severity: if i.w { Severity::Warning } else { Severity::Error } })
+            .map(|i| RowIssue {
+                field: i.f,
+                header: i.h,
+                code: i.c,
+                message: i.m,
+                severity: if i.w { Severity::Warning } else { Severity::Error },
+            })
             .collect(),
         changes: data.c.into_iter().map(|c| FieldChange { field: c.f, before: c.b, after: c.a }).collect(),
         budgets: data
