@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use roster_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DatabaseKind {
@@ -22,7 +22,7 @@ impl Database {
     /// Connects and runs pending migrations. A SQLite file is created if missing.
     pub async fn connect(url: &str) -> Result<Self, DbErr> {
         let db = Self::connect_without_migrating(url).await?;
-        Migrator::up(&db.conn, None).await?;
+        db.migrate().await?;
         Ok(db)
     }
 
@@ -63,7 +63,28 @@ impl Database {
         Ok(Self { conn, kind })
     }
 
+    /// Applies pending migrations. Several processes may start at once (replicas,
+    /// or `roster company create` beside `roster serve`): on PostgreSQL an advisory
+    /// lock lets one migrate at a time; on SQLite a loser retries once the winner is done.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await
+        if self.kind == DatabaseKind::Postgres {
+            let txn = self.conn.begin().await?;
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7270417)").await?;
+            let result = Migrator::up(&self.conn, None).await;
+            txn.commit().await?;
+            return result;
+        }
+        let mut attempt = 0;
+        loop {
+            match Migrator::up(&self.conn, None).await {
+                Ok(()) => return Ok(()),
+                Err(err) if attempt < 10 => {
+                    attempt += 1;
+                    tracing::debug!(%err, attempt, "migration raced another process; retrying");
+                    tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
     }
 }
