@@ -60,7 +60,9 @@ async fn measure<T, F: std::future::Future<Output = T>>(name: &'static str, f: F
     reset_peak();
     let start = Instant::now();
     let out = f.await;
-    (out, Phase { name, secs: start.elapsed().as_secs_f64(), peak: peak_mb() })
+    let phase = Phase { name, secs: start.elapsed().as_secs_f64(), peak: peak_mb() };
+    eprintln!("{name}: {:.2} s, peak RSS {:.0} MB", phase.secs, phase.peak);
+    (out, phase)
 }
 
 fn generate(generator: &Path, rows: usize, dir: &Path) -> (PathBuf, PathBuf) {

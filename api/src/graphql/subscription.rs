@@ -5,7 +5,7 @@
 
 use async_graphql::{Context, Subscription};
 use futures_util::Stream;
-use roster_domain::import::{JobStatus, RunStatus};
+use roster_domain::import::RunStatus;
 use roster_persistence::repo::imports::{jobs, runs};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
@@ -76,5 +76,5 @@ impl Subscription {
 }
 
 async fn job_finished(app: &crate::state::AppState, company_id: Uuid, job_id: Uuid) -> bool {
-    matches!(jobs::find(&app.db.conn, company_id, job_id).await, Ok(Some(job)) if job.status.is_final() || job.status == JobStatus::Completed)
+    matches!(jobs::find(&app.db.conn, company_id, job_id).await, Ok(Some(job)) if job.status.is_final())
 }

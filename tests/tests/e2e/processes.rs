@@ -229,3 +229,29 @@ async fn one_process_killed_mid_sync_and_restarted_applies_every_row_once() {
     );
     assert_eq!((employees, applied, audited, grants, duplicate_grants), (rows as i64, rows as i64, rows as i64, rows as i64, 0));
 }
+
+#[tokio::test]
+async fn a_graceful_shutdown_leaves_the_run_at_a_batch_boundary_for_the_next_process() {
+    let (database_url, _dir) = fresh_database().await;
+    let first = Process::start(&database_url);
+    let rows = 200;
+    let (admin, id) = prepare(&first.app, rows).await;
+    first.app.job_action(&admin, "startDryRun", &id).await;
+    first.app.wait_for(&admin, &id, "DRY_RUN_COMPLETED").await;
+    first.app.job_action(&admin, "confirmSync", &id).await;
+    wait_progress(&first.app, &admin, &id, 20).await;
+    let pid = first.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while first.logged(&["run left for another runner"]) == 0 {
+        assert!(Instant::now() < deadline, "the run was not left at a batch boundary");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(first);
+    // The lease was released: the next process resumes at once, without waiting for it to expire.
+    let second = Process::start(&database_url);
+    let job = second.app.wait_for(&admin, &id, "COMPLETED").await;
+    assert_eq!(job["summary"]["onboarding"], rows as i64);
+    let (employees, applied, _, grants, duplicate_grants) = counts(&database_url).await;
+    assert_eq!((employees, applied, grants, duplicate_grants), (rows as i64, rows as i64, rows as i64, 0));
+}

@@ -118,3 +118,54 @@ async fn r_imp_12_a_sync_killed_midway_resumes_after_restart_and_applies_every_r
     let grants = app.data(&admin, "{ employee(email: \"person0000@acme.test\") { budgetGrants { amount period } } }", json!({})).await;
     assert_eq!(grants["employee"]["budgetGrants"].as_array().unwrap().len(), 1, "R-BUD-2: onboarding today grants at the sync");
 }
+
+#[tokio::test]
+async fn one_sync_per_company_runs_at_a_time_and_the_next_waits_queued() {
+    let app = spawn_app_with(|s| {
+        s.runner.batch_size = 2;
+        s.runner.batch_pause = Duration::from_millis(60);
+        s.runner.concurrency = 4;
+    })
+    .await;
+    let company = app.create_company("Acme").await;
+    let admin = admin(company);
+    let first = dry_run_of(&app, &admin, people_csv(40)).await;
+    let mut second_csv = String::from("Email,First name,Last name\n");
+    for i in 0..10 {
+        second_csv.push_str(&format!("other{i}@acme.test,Other,Person\n"));
+    }
+    let second = dry_run_of(&app, &admin, second_csv.into_bytes()).await;
+    app.job_action(&admin, "confirmSync", &first).await;
+    wait_for_progress(&app, &admin, &first, 4).await;
+    app.job_action(&admin, "confirmSync", &second).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let waiting = app.job(&admin, &second).await;
+    let sync = waiting["runs"].as_array().unwrap().iter().find(|r| r["mode"] == "SYNC").unwrap().clone();
+    assert_eq!(sync["status"], "QUEUED", "the second sync of the company waits: {waiting}");
+    assert_eq!(app.job(&admin, &first).await["status"], "SYNC_RUNNING");
+    app.wait_for(&admin, &first, "COMPLETED").await;
+    app.wait_for(&admin, &second, "COMPLETED").await;
+    assert_eq!(app.employee_count(&admin).await, 50);
+}
+
+#[tokio::test]
+async fn metrics_count_runs_rows_requests_and_the_queue() {
+    let app = spawn_app().await;
+    let company = app.create_company("Acme").await;
+    let admin = admin(company);
+    dry_run_of(&app, &admin, people_csv(12)).await;
+    let text = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    let value = |prefix: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {prefix} in\n{text}"))
+    };
+    assert!(value("roster_import_runs_total{mode=\"DRY_RUN\",status=\"COMPLETED\"}") >= 1.0);
+    assert!(value("roster_import_rows_processed_total") >= 12.0);
+    assert!(value("roster_import_run_duration_seconds_count") >= 1.0);
+    assert!(value("roster_http_requests_total{status=\"200\"}") >= 1.0);
+    assert_eq!(value("roster_import_queue_depth"), 0.0);
+    assert!(text.contains("# TYPE roster_active_subscriptions gauge"));
+}
