@@ -171,16 +171,20 @@ pub async fn find_by_emails(db: &impl ConnectionTrait, company_id: Uuid, emails:
         .collect()
 }
 
+/// Employees of the company with these ids. The lookup is by primary key only
+/// and the tenant is checked on the rows: with `company_id` in the WHERE clause,
+/// SQLite's planner may scan the company's (email) index instead, which makes a
+/// large sync quadratic.
 pub async fn find_many(db: &impl ConnectionTrait, company_id: Uuid, ids: &[Uuid]) -> Result<Vec<StoredEmployee>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     Entity::find()
-        .filter(Column::CompanyId.eq(company_id))
         .filter(Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?
         .into_iter()
+        .filter(|m| m.company_id == company_id)
         .map(to_domain)
         .collect()
 }
