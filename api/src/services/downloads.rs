@@ -39,6 +39,18 @@ fn budget_text(plan: &RowPlan, policies: &HashMap<Uuid, BudgetPolicy>) -> String
         .join("; ")
 }
 
+/// R-IMP-10: what an update changes, before → after (an onboarding's values are its columns).
+fn change_text(plan: &RowPlan) -> String {
+    if plan.event == Event::Onboarding {
+        return String::new();
+    }
+    plan.changes
+        .iter()
+        .map(|c| format!("{}: {} → {}", c.field, c.before.as_deref().unwrap_or("(empty)"), c.after.as_deref().unwrap_or("(empty)")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn issue_text(plan: &RowPlan, conflict: Option<&str>) -> String {
     let mut parts: Vec<String> = plan
         .issues
@@ -101,6 +113,7 @@ pub async fn report(app: &AppState, company_id: Uuid, run_id: Uuid, format: Repo
                     row_number: plan.row_number,
                     event,
                     values: field_keys.iter().map(|k| plan.values.get(k).cloned().unwrap_or_default()).collect(),
+                    changes: change_text(plan),
                     issues: issue_text(plan, conflict.as_deref()),
                     budgets: budget_text(plan, &policies),
                 }

@@ -14,6 +14,8 @@ pub struct ReportRow {
     pub event: String,
     /// In the order of `ReportColumns::fields`.
     pub values: Vec<String>,
+    /// For updates and offboardings: `field: before → after; …`.
+    pub changes: String,
     pub issues: String,
     pub budgets: String,
 }
@@ -38,7 +40,7 @@ impl ReportColumns {
     fn headers(&self) -> Vec<String> {
         let mut h = vec!["Event".to_string()];
         h.extend(self.fields.iter().map(|(_, header)| header.clone()));
-        h.extend(["Issues".to_string(), "Budgets".to_string(), "Row".to_string()]);
+        h.extend(["Changes".to_string(), "Issues".to_string(), "Budgets".to_string(), "Row".to_string()]);
         h
     }
 }
@@ -96,6 +98,7 @@ impl ReportWriter {
         let mut cells: Vec<String> = Vec::with_capacity(row.values.len() + 4);
         cells.push(row.event.clone());
         cells.extend(row.values.iter().cloned());
+        cells.push(row.changes.clone());
         cells.push(row.issues.clone());
         cells.push(row.budgets.clone());
         match &mut self.sink {

@@ -276,6 +276,13 @@ async fn r_imp_11_an_employee_changed_after_the_dry_run_is_a_conflict_not_overwr
     let jan_row = row(&rows, 2);
     assert_eq!(jan_row["event"], "CONFLICT");
     assert!(codes(&jan_row).contains(&"CONFLICT".to_string()));
+    let link = report_link(&app, &admin, &id, 0, "XLSX").await;
+    let test_report = xlsx_rows(download(&app, &link).await);
+    let changes = test_report[0].iter().position(|h| h == "Changes").expect("a Changes column");
+    let jan_line = test_report.iter().find(|r| r[0] == "UPDATE").expect("the update row");
+    assert_eq!(jan_line[changes], "lastName: Old → New", "R-IMP-10: before → after");
+    let sync_report = xlsx_rows(download(&app, &report_link(&app, &admin, &id, 1, "XLSX").await).await);
+    assert!(sync_report.iter().any(|r| r[0] == "CONFLICT" && r.iter().any(|c| c.contains("changed after the dry run"))), "{sync_report:?}");
     let after = app.data(&admin, "query($id: UUID!) { employee(id: $id) { lastName } }", json!({ "id": jan })).await;
     assert_eq!(after["employee"]["lastName"], "Edited", "the later edit is not overwritten blindly");
 }
