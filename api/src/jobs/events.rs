@@ -7,7 +7,7 @@ use roster_domain::import::{RunMode, RunStatus, Summary};
 use roster_persistence::notify;
 use roster_persistence::repo::imports::jobs::StoredJob;
 use roster_persistence::repo::imports::runs::StoredRun;
-use roster_persistence::repo::imports::runs::summary_json;
+use roster_persistence::repo::imports::runs::{summary_from, summary_json};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
@@ -122,32 +122,18 @@ fn decode(payload: &str) -> Option<JobEvent> {
     let uuid = |k: &str| v.get(k)?.as_str()?.parse::<Uuid>().ok();
     match v.get("k")?.as_str()? {
         "job" => Some(JobEvent::Job { company_id: uuid("c")?, job_id: uuid("j")? }),
-        "progress" => {
-            let s = v.get("sum")?;
-            let n = |k: &str| s.get(k).and_then(Value::as_u64).unwrap_or(0);
-            Some(JobEvent::Progress(ProgressEvent {
-                company_id: uuid("c")?,
-                job_id: uuid("j")?,
-                run_id: uuid("r")?,
-                mode: RunMode::parse(v.get("m")?.as_str()?)?,
-                status: RunStatus::parse(v.get("s")?.as_str()?)?,
-                phase: v.get("ph")?.as_str()?.to_string(),
-                processed: v.get("n")?.as_u64()?,
-                total: v.get("t")?.as_u64()?,
-                summary: Summary {
-                    total: n("total"),
-                    onboarding: n("onboarding"),
-                    update: n("update"),
-                    offboarding: n("offboarding"),
-                    no_change: n("noChange"),
-                    error: n("error"),
-                    conflict: n("conflict"),
-                    deactivation: n("deactivation"),
-                    unmatched: n("unmatched"),
-                },
-                at: v.get("at")?.as_str()?.parse().ok()?,
-            }))
-        }
+        "progress" => Some(JobEvent::Progress(ProgressEvent {
+            company_id: uuid("c")?,
+            job_id: uuid("j")?,
+            run_id: uuid("r")?,
+            mode: RunMode::parse(v.get("m")?.as_str()?)?,
+            status: RunStatus::parse(v.get("s")?.as_str()?)?,
+            phase: v.get("ph")?.as_str()?.to_string(),
+            processed: v.get("n")?.as_u64()?,
+            total: v.get("t")?.as_u64()?,
+            summary: summary_from(v.get("sum")?),
+            at: v.get("at")?.as_str()?.parse().ok()?,
+        })),
         _ => None,
     }
 }

@@ -136,6 +136,13 @@ async fn prepare(app: &TestApp, rows: usize) -> (String, String) {
     (admin, id)
 }
 
+/// Dry run, then the sync (left running).
+async fn start_sync(app: &TestApp, admin: &str, id: &str) {
+    app.job_action(admin, "startDryRun", id).await;
+    app.wait_for(admin, id, "DRY_RUN_COMPLETED").await;
+    app.job_action(admin, "confirmSync", id).await;
+}
+
 async fn wait_progress(app: &TestApp, admin: &str, id: &str, at_least: i64) -> i64 {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -214,9 +221,7 @@ async fn one_process_killed_mid_sync_and_restarted_applies_every_row_once() {
     let first = Process::start(&database_url);
     let rows = 200;
     let (admin, id) = prepare(&first.app, rows).await;
-    first.app.job_action(&admin, "startDryRun", &id).await;
-    first.app.wait_for(&admin, &id, "DRY_RUN_COMPLETED").await;
-    first.app.job_action(&admin, "confirmSync", &id).await;
+    start_sync(&first.app, &admin, &id).await;
     let at_kill = wait_progress(&first.app, &admin, &id, 30).await;
     first.kill();
     assert!(at_kill < rows as i64);
@@ -236,9 +241,7 @@ async fn a_graceful_shutdown_leaves_the_run_at_a_batch_boundary_for_the_next_pro
     let first = Process::start(&database_url);
     let rows = 200;
     let (admin, id) = prepare(&first.app, rows).await;
-    first.app.job_action(&admin, "startDryRun", &id).await;
-    first.app.wait_for(&admin, &id, "DRY_RUN_COMPLETED").await;
-    first.app.job_action(&admin, "confirmSync", &id).await;
+    start_sync(&first.app, &admin, &id).await;
     wait_progress(&first.app, &admin, &id, 20).await;
     let pid = first.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());

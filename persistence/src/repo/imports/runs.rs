@@ -43,7 +43,8 @@ pub fn summary_json(s: &Summary) -> Value {
     })
 }
 
-fn summary_from(v: &Value) -> Summary {
+/// The inverse of `summary_json`.
+pub fn summary_from(v: &Value) -> Summary {
     let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
     Summary {
         total: n("total"),
