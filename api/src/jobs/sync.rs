@@ -114,23 +114,28 @@ async fn apply_batch(
     // Updates and offboardings: applied only to the version the dry run saw.
     let changes: Vec<&RowPlan> = pending.iter().copied().filter(|p| p.event != Event::Onboarding).collect();
     let ids: Vec<Uuid> = changes.iter().map(|p| target(p).map(|t| t.id)).collect::<Result<_>>()?;
-    let current: HashMap<Uuid, Employee> =
-        employees::find_many(db, company_id, &ids).await?.into_iter().map(|s| (s.employee.id, s.employee)).collect();
+    let current: HashMap<Uuid, (Employee, chrono::DateTime<chrono::Utc>)> = employees::find_many_for_update(db, company_id, &ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.employee.id, (s.employee, s.created_at)))
+        .collect();
+    let mut changed = Vec::with_capacity(changes.len());
     for plan in changes {
         let t = target(plan)?;
-        match current.get(&t.id).filter(|c| Some(c.version) == plan.seen_version) {
+        match current.get(&t.id).filter(|(c, _)| Some(c.version) == plan.seen_version) {
             None => records.push((
                 plan.row_number,
                 Event::Conflict.code().into(),
                 Some(format!("{} changed after the dry run; run a fresh dry run", t.email)),
             )),
-            Some(before) => {
-                employees::update(db, t, before.version, now).await?;
+            Some((before, created_at)) => {
+                changed.push((t.clone(), *created_at));
                 audit(plan, Some(before), t);
                 records.push((plan.row_number, plan.event.code().into(), None));
             }
         }
     }
+    employees::overwrite_many(db, &changed, now).await?;
     audit::record_many(db, &audit_entries).await?;
     applied::record_many(db, ctl.run.id, &records).await?;
     Ok(records.into_iter().map(|(row, outcome, _)| (row, outcome)).collect())

@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use roster_domain::{EmailAddress, Employee, EmployeeStatus, Language, LoginState};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use uuid::Uuid;
 
 use super::stored;
@@ -140,6 +142,53 @@ pub async fn update(db: &impl ConnectionTrait, employee: &Employee, read_version
         .exec(db)
         .await?;
     if result.rows_affected == 1 { Ok(()) } else { Err(RepoError::Stale) }
+}
+
+/// Reads employees that a batch is about to change, locked: `FOR UPDATE` on
+/// PostgreSQL, so nothing else changes them before the batch commits (SQLite has
+/// one writer, and a transaction whose read went stale cannot write).
+pub async fn find_many_for_update(db: &impl ConnectionTrait, company_id: Uuid, ids: &[Uuid]) -> Result<Vec<StoredEmployee>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = Entity::find().filter(Column::Id.is_in(ids.iter().copied()));
+    if db.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query.all(db).await?.into_iter().filter(|m| m.company_id == company_id).map(to_domain).collect()
+}
+
+/// Writes changed employees in multi-row upserts. The caller read them with
+/// `find_many_for_update` in the same transaction and checked their versions.
+pub async fn overwrite_many(db: &impl ConnectionTrait, changed: &[(Employee, DateTime<Utc>)], now: DateTime<Utc>) -> Result<()> {
+    for chunk in changed.chunks(200) {
+        let rows = chunk.iter().map(|(e, created_at)| {
+            let mut row = to_active(e);
+            row.created_at = Set(*created_at);
+            row.updated_at = Set(now);
+            row
+        });
+        let overwrite = OnConflict::column(Column::Id)
+            .update_columns([
+                Column::FirstName,
+                Column::LastName,
+                Column::Prefix,
+                Column::OnboardingDate,
+                Column::OffboardingDate,
+                Column::Birthday,
+                Column::WorkAnniversary,
+                Column::Language,
+                Column::CompanyGroupId,
+                Column::Phone,
+                Column::CustomFields,
+                Column::LoginState,
+                Column::Version,
+                Column::UpdatedAt,
+            ])
+            .to_owned();
+        Entity::insert_many(rows).on_conflict(overwrite).exec_without_returning(db).await?;
+    }
+    Ok(())
 }
 
 pub async fn find(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<Option<StoredEmployee>> {

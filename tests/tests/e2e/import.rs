@@ -483,3 +483,41 @@ async fn a_generated_file_is_judged_correctly_row_by_row() {
     }
     assert_eq!(checked, 800);
 }
+
+#[tokio::test]
+async fn r_imp_10_updates_and_offboardings_are_applied_and_audited_with_before_and_after() {
+    let app = spawn_app().await;
+    let (_, admin) = company_with_policies(&app).await;
+    let created = app
+        .create_employee(
+            &admin,
+            json!({ "email": "jan@acme.test", "firstName": "Jan", "lastName": "Old", "customFields": { "floor": "2" } }),
+        )
+        .await;
+    let leaver = app.create_employee(&admin, json!({ "email": "lea@acme.test", "firstName": "Lea", "lastName": "Ver" })).await;
+    let before = app.data(&admin, "{ employee(email: \"jan@acme.test\") { createdAt updatedAt } }", json!({})).await;
+    let leave_on = days_from_today(30);
+    let file =
+        format!("Email,First name,Last name,Offboarding Date,custom_desk\njan@acme.test,Jan,New,,D12\nlea@acme.test,Lea,Ver,{leave_on},\n");
+    let id = app.upload(&admin, "changes.csv", file.into_bytes()).await["job"]["id"].as_str().unwrap().to_string();
+    app.map_columns(&admin, &id, json!([{ "columnIndex": 4, "fieldKey": "custom:desk" }])).await;
+    app.job_action(&admin, "startDryRun", &id).await;
+    let planned = app.wait_for(&admin, &id, "DRY_RUN_COMPLETED").await;
+    let summary = &planned["runs"][0]["summary"];
+    assert_eq!((summary["update"].clone(), summary["offboarding"].clone()), (json!(1), json!(1)), "{planned}");
+    app.job_action(&admin, "confirmSync", &id).await;
+    app.wait_for(&admin, &id, "COMPLETED").await;
+    let jan = app.data(&admin, "{ employee(email: \"jan@acme.test\") { id lastName customFields createdAt updatedAt } }", json!({})).await;
+    assert_eq!(jan["employee"]["lastName"], "New");
+    assert_eq!(jan["employee"]["customFields"], json!({ "floor": "2", "desk": "D12" }), "custom fields merge; none is dropped");
+    assert_eq!(jan["employee"]["createdAt"], before["employee"]["createdAt"]);
+    assert_ne!(jan["employee"]["updatedAt"], before["employee"]["updatedAt"]);
+    let lea = app
+        .data(&admin, "query($id: UUID!) { employee(id: $id) { status offboardingDate } }", json!({ "id": leaver["employee"]["id"] }))
+        .await;
+    assert_eq!(lea["employee"], json!({ "status": "OFFBOARDING_SCHEDULED", "offboardingDate": leave_on }));
+    // A manual edit after the sync still works: the version moved on consistently.
+    let edit = "mutation($i: UpdateEmployeeInput!) { updateEmployee(input: $i) { employee { firstName } userErrors { code } } }";
+    let edited = app.data(&admin, edit, json!({ "i": { "id": created["employee"]["id"], "firstName": "Johan" } })).await;
+    assert_eq!(edited["updateEmployee"]["employee"]["firstName"], "Johan");
+}
