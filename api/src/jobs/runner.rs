@@ -32,6 +32,7 @@ pub fn spawn_runner(app: AppState, mut shutdown: watch::Receiver<bool>) -> JoinH
         let settings = app.imports.runner.clone();
         let owner = format!("runner-{}", Uuid::new_v4().simple());
         let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+        let active: Arc<std::sync::Mutex<std::collections::HashSet<Uuid>>> = Arc::default();
         tracing::info!(%owner, concurrency = settings.concurrency, "runner started");
         loop {
             if *shutdown.borrow() {
@@ -42,8 +43,24 @@ pub fn spawn_runner(app: AppState, mut shutdown: watch::Receiver<bool>) -> JoinH
                 let lease_until = now + chrono::Duration::from_std(settings.lease).unwrap_or_default();
                 match runs::claim(&app.db.conn, &owner, now, lease_until).await {
                     Ok(Some(run)) => {
+                        // Our own execution of this run is still going (its heartbeat was
+                        // late): the claim only extended the lease; never execute it twice.
+                        if !active.lock().map(|mut a| a.insert(run.id)).unwrap_or(false) {
+                            continue;
+                        }
                         let span = tracing::info_span!("run", job_id = %run.job_id, run_id = %run.id, mode = run.mode.code());
-                        tokio::spawn(execute(app.clone(), run, owner.clone(), shutdown.clone(), permit).instrument(span));
+                        let done = active.clone();
+                        let id = run.id;
+                        let execution = execute(app.clone(), run, owner.clone(), shutdown.clone(), permit);
+                        tokio::spawn(
+                            async move {
+                                execution.await;
+                                if let Ok(mut a) = done.lock() {
+                                    a.remove(&id);
+                                }
+                            }
+                            .instrument(span),
+                        );
                     }
                     Ok(None) => break,
                     Err(err) => {
@@ -106,7 +123,7 @@ async fn execute(app: AppState, run: StoredRun, owner: String, shutdown: watch::
             (RunStatus::Failed, ctl.run.summary, Some(reason))
         }
     };
-    if let Err(err) = finish(&app, &mut ctl.run, status, summary, failure.as_deref()).await {
+    if let Err(err) = finish(&app, &mut ctl.run, &owner, status, summary, failure.as_deref()).await {
         tracing::error!(error = ?err, "could not record the end of the run; its lease will expire and another runner will resume it");
     }
 }
@@ -121,6 +138,7 @@ fn failure_reason(err: &ApiError, run_id: Uuid) -> String {
 async fn finish(
     app: &AppState,
     run: &mut StoredRun,
+    owner: &str,
     status: RunStatus,
     summary: Summary,
     failure: Option<&str>,
@@ -130,8 +148,11 @@ async fn finish(
     run.summary = summary;
     run.status = status;
     run.processed = if status == RunStatus::Completed { summary.total } else { run.processed };
+    if !runs::finish(db, run.id, owner, status, failure, now).await? {
+        tracing::warn!("another runner took this run over; it records the end");
+        return Ok(());
+    }
     runs::progress(db, run.id, run.processed, run.total, &summary).await?;
-    runs::finish(db, run.id, status, failure, now).await?;
     let job_status = JobStatus::after_run(run.mode, status);
     jobs::set_status(db, run.job_id, job_status, failure, now).await?;
     let seconds = run.started_at.map(|s| (now - s).num_milliseconds() as f64 / 1000.0).unwrap_or(0.0);

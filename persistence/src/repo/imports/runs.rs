@@ -240,17 +240,27 @@ pub async fn progress(db: &impl ConnectionTrait, id: Uuid, processed: u64, total
     Ok(())
 }
 
-pub async fn finish(db: &impl ConnectionTrait, id: Uuid, status: RunStatus, failure: Option<&str>, now: DateTime<Utc>) -> Result<()> {
-    Entity::update_many()
+/// Records the end of a run, only if `owner` still holds it: a runner whose lease
+/// expired and was taken over must not end a run another runner is executing.
+pub async fn finish(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    owner: &str,
+    status: RunStatus,
+    failure: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let result = Entity::update_many()
         .col_expr(Column::Status, status.code().into())
         .col_expr(Column::FailureReason, failure.map(String::from).into())
         .col_expr(Column::FinishedAt, now.into())
         .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
         .col_expr(Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
         .filter(Column::Id.eq(id))
+        .filter(Column::LeaseOwner.eq(owner))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(result.rows_affected == 1)
 }
 
 /// Marks a queued or running run for cancellation; a queued one ends at once.
