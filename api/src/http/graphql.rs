@@ -91,7 +91,7 @@ pub async fn get(State(state): State<HttpState>, headers: HeaderMap, Query(param
         Ok(r) => r,
         Err(msg) => return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &msg),
     };
-    if is_mutation(&request) {
+    if operation_type(&request) == Some(OperationType::Mutation) {
         let mut response =
             kind.request_error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "mutations are only accepted over POST");
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -192,23 +192,22 @@ fn parse_request(value: Json) -> Result<Request, String> {
     Ok(request)
 }
 
-/// Whether the operation that would run is a mutation (spec: not over GET).
-fn is_mutation(request: &Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return false };
-    let ty = match &document.operations {
+/// The type of the operation that would run, if the document parses and names one.
+pub(super) fn operation_type(request: &Request) -> Option<OperationType> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    match &document.operations {
         DocumentOperations::Single(op) => Some(op.node.ty),
         DocumentOperations::Multiple(ops) => match &request.operation_name {
             Some(name) => ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op.node.ty),
             None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
             None => None,
         },
-    };
-    ty == Some(OperationType::Mutation)
+    }
 }
 
 /// A response whose document failed before execution (parse, validation,
 /// variable coercion): no data, and every error without a path.
-fn is_request_error(response: &async_graphql::Response) -> bool {
+pub(super) fn is_request_error(response: &async_graphql::Response) -> bool {
     response.data == async_graphql::Value::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty())
 }
 

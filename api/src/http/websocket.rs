@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Variables};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::HttpState;
+use super::graphql::{is_request_error, operation_type};
 use crate::auth::Caller;
 use crate::graphql::{PublicBase, RequestCache};
 
@@ -217,8 +218,8 @@ impl Session {
                 // Errors before any data (a document that fails to validate, or a
                 // subscription whose source stream cannot start: an unknown job) are
                 // the protocol's `error`, not a result.
-                let no_data = response.data == async_graphql::Value::Null && !response.errors.is_empty();
-                let request_error = no_data && (is_subscription || response.errors.iter().all(|e| e.path.is_empty()));
+                let request_error = is_request_error(&response)
+                    || (is_subscription && response.data == async_graphql::Value::Null && !response.errors.is_empty());
                 if first && request_error {
                     let errors = serde_json::to_value(&response.errors).unwrap_or_default();
                     let payload = if protocol == Protocol::Transport { errors } else { errors.get(0).cloned().unwrap_or_default() };
@@ -246,15 +247,4 @@ fn request_of(payload: Option<&Value>) -> Result<Request, &'static str> {
         request = request.variables(Variables::from_json(vars.clone()));
     }
     Ok(request)
-}
-
-fn operation_type(request: &Request) -> Option<OperationType> {
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    match &document.operations {
-        DocumentOperations::Single(op) => Some(op.node.ty),
-        DocumentOperations::Multiple(ops) => match &request.operation_name {
-            Some(name) => ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op.node.ty),
-            None => ops.values().next().map(|op| op.node.ty),
-        },
-    }
 }

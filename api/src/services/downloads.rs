@@ -128,7 +128,7 @@ pub async fn report(app: &AppState, company_id: Uuid, run_id: Uuid, format: Repo
         .await
         .map_err(|e| ApiError::Internal(format!("report writer panicked: {e}")))?
         .map_err(|e| ApiError::Internal(format!("writing the report: {e}")))?;
-    let stem = job.file_name.as_deref().and_then(|n| n.rsplit_once('.').map(|(s, _)| s.to_string())).unwrap_or_else(|| "import".into());
+    let stem = job.file_stem();
     let kind = if run.mode == RunMode::DryRun { "test-report" } else { "sync-report" };
     let ext = if format == ReportFormat::Csv { "csv" } else { "xlsx" };
     Ok(RenderedFile { bytes, file_name: format!("{stem}-{kind}.{ext}"), content_type: content_type(format) })

@@ -1,10 +1,10 @@
 //! The audit trail: who changed which employee, from which job and row, before → after.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
-use crate::entities::audit_log::{ActiveModel, Column, Entity};
+use crate::entities::audit_log::{ActiveModel, Entity};
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,27 +47,4 @@ fn to_active(entry: &AuditEntry) -> ActiveModel {
         after: Set(entry.after.clone()),
         at: Set(entry.at),
     }
-}
-
-pub async fn for_employee(db: &impl ConnectionTrait, company_id: Uuid, employee_id: Uuid) -> Result<Vec<AuditEntry>> {
-    Ok(Entity::find()
-        .filter(Column::CompanyId.eq(company_id))
-        .filter(Column::EmployeeId.eq(employee_id))
-        .order_by_asc(Column::At)
-        .order_by_asc(Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| AuditEntry {
-            company_id: m.company_id,
-            actor: m.actor,
-            action: m.action,
-            employee_id: m.employee_id,
-            job_id: m.job_id,
-            row_number: m.row_number,
-            before: m.before,
-            after: m.after,
-            at: m.at,
-        })
-        .collect())
 }

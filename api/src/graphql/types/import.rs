@@ -225,8 +225,7 @@ pub struct ImportRun {
 
 impl ImportRun {
     pub fn new(run: StoredRun, job: &StoredJob) -> Self {
-        let file_stem =
-            job.file_name.as_deref().and_then(|n| n.rsplit_once('.').map(|(s, _)| s.to_string())).unwrap_or_else(|| "import".into());
+        let file_stem = job.file_stem();
         Self {
             id: run.id,
             mode: run.mode.into(),

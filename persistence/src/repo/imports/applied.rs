@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::entities::import_applied::{ActiveModel, Column, Entity};
@@ -41,21 +41,4 @@ pub async fn in_range(db: &impl ConnectionTrait, run_id: Uuid, from: u32, to: u3
         .into_iter()
         .map(|m| (m.row_number as u32, Outcome { outcome: m.outcome, detail: m.detail }))
         .collect())
-}
-
-pub async fn count(db: &impl ConnectionTrait, run_id: Uuid) -> Result<u64> {
-    Ok(Entity::find().filter(Column::RunId.eq(run_id)).count(db).await?)
-}
-
-/// The last row a sync recorded, to resume after it.
-pub async fn last_row(db: &impl ConnectionTrait, run_id: Uuid) -> Result<u32> {
-    let last: Option<i32> = Entity::find()
-        .select_only()
-        .column(Column::RowNumber)
-        .filter(Column::RunId.eq(run_id))
-        .order_by_desc(Column::RowNumber)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(last.unwrap_or(0) as u32)
 }

@@ -1,9 +1,9 @@
 //! Uploaded files, kept in the database so any replica can read them again.
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
-use crate::entities::import_file::{ActiveModel, Column, Entity};
+use crate::entities::import_file::{ActiveModel, Entity};
 use crate::error::Result;
 
 pub async fn store(db: &impl ConnectionTrait, job_id: Uuid, company_id: Uuid, content: Vec<u8>) -> Result<()> {
@@ -12,8 +12,4 @@ pub async fn store(db: &impl ConnectionTrait, job_id: Uuid, company_id: Uuid, co
         .exec_without_returning(db)
         .await?;
     Ok(())
-}
-
-pub async fn load(db: &impl ConnectionTrait, company_id: Uuid, job_id: Uuid) -> Result<Option<Vec<u8>>> {
-    Ok(Entity::find().filter(Column::JobId.eq(job_id)).filter(Column::CompanyId.eq(company_id)).one(db).await?.map(|m| m.content))
 }

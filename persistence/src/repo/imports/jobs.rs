@@ -35,6 +35,11 @@ pub struct StoredJob {
 }
 
 impl StoredJob {
+    /// The file name without its extension, for naming reports.
+    pub fn file_stem(&self) -> String {
+        self.file_name.as_deref().and_then(|n| n.rsplit_once('.').map(|(s, _)| s.to_string())).unwrap_or_else(|| "import".into())
+    }
+
     pub fn mapping(&self) -> Vec<ColumnMapping> {
         self.columns.iter().map(|c| c.mapping.clone()).collect()
     }

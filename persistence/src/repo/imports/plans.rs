@@ -51,16 +51,3 @@ pub async fn delete_from(db: &impl ConnectionTrait, run_id: Uuid, from_row: u32)
     Entity::delete_many().filter(Column::RunId.eq(run_id)).filter(Column::RowNumber.gte(from_row as i32)).exec(db).await?;
     Ok(())
 }
-
-/// The last row planned so far, to resume after a crash.
-pub async fn last_row(db: &impl ConnectionTrait, run_id: Uuid) -> Result<u32> {
-    let last: Option<i32> = Entity::find()
-        .select_only()
-        .column(Column::RowNumber)
-        .filter(Column::RunId.eq(run_id))
-        .order_by_desc(Column::RowNumber)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(last.unwrap_or(0) as u32)
-}
