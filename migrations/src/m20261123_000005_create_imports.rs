@@ -31,14 +31,17 @@ enum ImportFiles {
     Size,
 }
 
-/// Staged rows: written before the job row, so they carry no foreign key.
+/// Staged rows, a batch of sheet rows per chunk (one compact blob each, so a
+/// million-row sheet is a thousand inserts, not a million). Written before the
+/// job row, so they carry no foreign key.
 #[derive(DeriveIden)]
-enum ImportRows {
+enum ImportRowChunks {
     Table,
     JobId,
-    RowNumber,
-    Cells,
-    EmailKey,
+    FirstRow,
+    LastRow,
+    RowCount,
+    Content,
 }
 
 #[derive(DeriveIden)]
@@ -63,26 +66,27 @@ enum ImportRuns {
     CancelRequested,
 }
 
+/// A dry run's row plans, one chunk per batch it planned; a sync applies one chunk per transaction.
 #[derive(DeriveIden)]
-enum ImportRowPlans {
+enum ImportPlanChunks {
     Table,
     RunId,
-    RowNumber,
-    Event,
-    HasIssues,
-    EmployeeId,
-    SeenVersion,
-    Data,
+    FirstRow,
+    LastRow,
+    RowCount,
+    IssueRows,
+    Content,
 }
 
-/// R-IMP-12: one row per applied row of a sync; its key makes a second apply impossible.
+/// R-IMP-12: a sync's applied plan chunk with every row's outcome, written in the
+/// chunk's own transaction; its key (run, first row) makes a second apply impossible.
 #[derive(DeriveIden)]
-enum ImportApplied {
+enum ImportAppliedChunks {
     Table,
     RunId,
-    RowNumber,
-    Outcome,
-    Detail,
+    FirstRow,
+    LastRow,
+    Outcomes,
 }
 
 #[derive(DeriveIden)]
@@ -144,22 +148,13 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
-                    .table(ImportRows::Table)
-                    .col(uuid(ImportRows::JobId))
-                    .col(integer(ImportRows::RowNumber))
-                    .col(text(ImportRows::Cells))
-                    .col(text_null(ImportRows::EmailKey))
-                    .primary_key(Index::create().col(ImportRows::JobId).col(ImportRows::RowNumber))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("import_rows_email")
-                    .table(ImportRows::Table)
-                    .col(ImportRows::JobId)
-                    .col(ImportRows::EmailKey)
+                    .table(ImportRowChunks::Table)
+                    .col(uuid(ImportRowChunks::JobId))
+                    .col(integer(ImportRowChunks::FirstRow))
+                    .col(integer(ImportRowChunks::LastRow))
+                    .col(integer(ImportRowChunks::RowCount))
+                    .col(blob(ImportRowChunks::Content))
+                    .primary_key(Index::create().col(ImportRowChunks::JobId).col(ImportRowChunks::FirstRow))
                     .to_owned(),
             )
             .await?;
@@ -200,18 +195,17 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
-                    .table(ImportRowPlans::Table)
-                    .col(uuid(ImportRowPlans::RunId))
-                    .col(integer(ImportRowPlans::RowNumber))
-                    .col(string_len(ImportRowPlans::Event, 16))
-                    .col(boolean(ImportRowPlans::HasIssues))
-                    .col(uuid_null(ImportRowPlans::EmployeeId))
-                    .col(big_integer_null(ImportRowPlans::SeenVersion))
-                    .col(text(ImportRowPlans::Data))
-                    .primary_key(Index::create().col(ImportRowPlans::RunId).col(ImportRowPlans::RowNumber))
+                    .table(ImportPlanChunks::Table)
+                    .col(uuid(ImportPlanChunks::RunId))
+                    .col(integer(ImportPlanChunks::FirstRow))
+                    .col(integer(ImportPlanChunks::LastRow))
+                    .col(integer(ImportPlanChunks::RowCount))
+                    .col(integer(ImportPlanChunks::IssueRows))
+                    .col(blob(ImportPlanChunks::Content))
+                    .primary_key(Index::create().col(ImportPlanChunks::RunId).col(ImportPlanChunks::FirstRow))
                     .foreign_key(
                         ForeignKey::create()
-                            .from(ImportRowPlans::Table, ImportRowPlans::RunId)
+                            .from(ImportPlanChunks::Table, ImportPlanChunks::RunId)
                             .to(ImportRuns::Table, ImportRuns::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
@@ -221,15 +215,15 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
-                    .table(ImportApplied::Table)
-                    .col(uuid(ImportApplied::RunId))
-                    .col(integer(ImportApplied::RowNumber))
-                    .col(string_len(ImportApplied::Outcome, 16))
-                    .col(text_null(ImportApplied::Detail))
-                    .primary_key(Index::create().col(ImportApplied::RunId).col(ImportApplied::RowNumber))
+                    .table(ImportAppliedChunks::Table)
+                    .col(uuid(ImportAppliedChunks::RunId))
+                    .col(integer(ImportAppliedChunks::FirstRow))
+                    .col(integer(ImportAppliedChunks::LastRow))
+                    .col(blob(ImportAppliedChunks::Outcomes))
+                    .primary_key(Index::create().col(ImportAppliedChunks::RunId).col(ImportAppliedChunks::FirstRow))
                     .foreign_key(
                         ForeignKey::create()
-                            .from(ImportApplied::Table, ImportApplied::RunId)
+                            .from(ImportAppliedChunks::Table, ImportAppliedChunks::RunId)
                             .to(ImportRuns::Table, ImportRuns::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
@@ -250,10 +244,10 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for t in [
             AppSecrets::Table.into_iden(),
-            ImportApplied::Table.into_iden(),
-            ImportRowPlans::Table.into_iden(),
+            ImportAppliedChunks::Table.into_iden(),
+            ImportPlanChunks::Table.into_iden(),
             ImportRuns::Table.into_iden(),
-            ImportRows::Table.into_iden(),
+            ImportRowChunks::Table.into_iden(),
             ImportFiles::Table.into_iden(),
             ImportJobs::Table.into_iden(),
         ] {

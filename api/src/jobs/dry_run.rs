@@ -13,16 +13,19 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
     let db = &app.db.conn;
     let job = jobs::get(db, ctl.run.job_id).await?;
     // A dry run writes nothing but its plans, so a taken-over one starts again.
-    plans::delete_from(db, ctl.run.id, 0).await?;
+    plans::delete(db, ctl.run.id).await?;
     let ctx = PlanningContext::load(db, &job, app.clock.now()).await?;
     let mut planner = ctx.planner();
-    let (mut summary, mut processed, mut after) = (Summary::default(), 0u64, 0u32);
+    let (mut summary, mut processed) = (Summary::default(), 0u64);
+    let mut staged_rows = rows::StagedReader::new(job.id);
+    let batch_size = usize::try_from(app.imports.runner.batch_size).unwrap_or(usize::MAX).max(1);
     loop {
-        let staged = rows::page(db, job.id, after, app.imports.runner.batch_size).await?;
-        let Some(last) = staged.last() else { break };
-        after = last.row_number;
+        let staged = staged_rows.next_batch(db, batch_size).await?;
+        if staged.is_empty() {
+            break;
+        }
         let batch = plan_rows(db, &ctx, &mut planner, staged).await?;
-        plans::insert_batch(db, ctl.run.id, &batch).await?;
+        plans::insert_chunk(db, ctl.run.id, &batch).await?;
         for plan in &batch {
             summary.add(plan.event);
         }

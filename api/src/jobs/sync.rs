@@ -1,7 +1,7 @@
 //! R-IMP-11..14: the sync applies the dry run's plan in batches, one transaction
 //! per batch. Each applied row is recorded in the same transaction, so after a
 //! crash the resumed sync skips it: nothing is applied twice, nothing half.
-//! Writes are per batch (multi-row inserts); only updates go row by row.
+//! Batches are the dry run's plan chunks; writes are multi-row statements.
 
 use std::collections::{HashMap, HashSet};
 
@@ -29,7 +29,7 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
     let today = company.today(app.clock.now());
     let (mut summary, mut processed, mut after) = (Summary::default(), 0u64, 0u32);
     loop {
-        let batch = plans::page(db, plan_run, after, app.imports.runner.batch_size, false).await?;
+        let batch = plans::next_chunk(db, plan_run, after, false).await?;
         let (Some(first), Some(last)) = (batch.first(), batch.last()) else { break };
         let range = (first.row_number, last.row_number);
         after = last.row_number;
@@ -39,7 +39,7 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
             batch.iter().filter(|p| p.event.changes_directory() && !outcomes.contains_key(&p.row_number)).collect();
         if !pending.is_empty() {
             let txn = begin(&app).await?;
-            let recorded = apply_batch(&txn, ctl, job.company_id, job.id, today, &pending).await?;
+            let recorded = apply_batch(&txn, ctl, job.company_id, job.id, today, range, &pending).await?;
             commit(txn).await?;
             outcomes.extend(recorded);
         }
@@ -67,6 +67,7 @@ async fn apply_batch(
     company_id: Uuid,
     job_id: Uuid,
     today: NaiveDate,
+    chunk: (u32, u32),
     pending: &[&RowPlan],
 ) -> Result<HashMap<u32, String>> {
     let now = ctl.app.clock.now();
@@ -137,6 +138,6 @@ async fn apply_batch(
     }
     employees::overwrite_many(db, &changed, now).await?;
     audit::record_many(db, &audit_entries).await?;
-    applied::record_many(db, ctl.run.id, &records).await?;
+    applied::record_chunk(db, ctl.run.id, chunk, &records).await?;
     Ok(records.into_iter().map(|(row, outcome, _)| (row, outcome)).collect())
 }

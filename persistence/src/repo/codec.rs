@@ -1,101 +1,23 @@
-//! How import data is stored: staged cells, employees and row plans as compact JSON.
+//! How import data is stored. Staged rows, row plans and sync outcomes are
+//! kept in chunks of a batch each, encoded with postcard (compact, typed, fast:
+//! a million rows are a thousand blobs); the audit trail keeps employees as JSON.
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use std::borrow::Cow;
+
+use chrono::{Datelike, NaiveDate};
 use roster_domain::import::{Cell, Event, FieldChange, RowIssue, RowPlan, Severity};
 use roster_domain::{Currency, EmailAddress, Employee, GrantDue, Language, Money};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::employees::login_code;
+use super::imports::rows::StagedRow;
 use crate::error::RepoError;
 
 fn corrupt(what: &str) -> RepoError {
     RepoError::Corrupt(format!("stored {what} cannot be read"))
-}
-
-/// One cell in storage: null, text, number, bool, `{"d":date}`, `{"t":datetime}`, `{"e":error}`.
-struct StoredCell<'a>(&'a Cell);
-
-impl serde::Serialize for StoredCell<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let tagged = |s: S, tag: &str, value: &str| {
-            let mut m = s.serialize_map(Some(1))?;
-            m.serialize_entry(tag, value)?;
-            m.end()
-        };
-        match self.0 {
-            Cell::Empty => s.serialize_unit(),
-            Cell::Text(t) => s.serialize_str(t),
-            Cell::Number(n) => s.serialize_f64(*n),
-            Cell::Bool(b) => s.serialize_bool(*b),
-            Cell::Date(d) => tagged(s, "d", &d.to_string()),
-            Cell::DateTime(dt) => tagged(s, "t", &dt.format("%Y-%m-%dT%H:%M:%S").to_string()),
-            Cell::Error(e) => tagged(s, "e", e),
-        }
-    }
-}
-
-struct LoadedCell(Cell);
-
-impl<'de> serde::Deserialize<'de> for LoadedCell {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = LoadedCell;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a stored cell")
-            }
-            fn visit_unit<E>(self) -> Result<LoadedCell, E> {
-                Ok(LoadedCell(Cell::Empty))
-            }
-            fn visit_none<E>(self) -> Result<LoadedCell, E> {
-                Ok(LoadedCell(Cell::Empty))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<LoadedCell, E> {
-                Ok(LoadedCell(Cell::Text(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<LoadedCell, E> {
-                Ok(LoadedCell(Cell::Text(v)))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<LoadedCell, E> {
-                Ok(LoadedCell(Cell::Number(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<LoadedCell, E> {
-                Ok(LoadedCell(Cell::Number(v as f64)))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<LoadedCell, E> {
-                Ok(LoadedCell(Cell::Number(v as f64)))
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<LoadedCell, E> {
-                Ok(LoadedCell(Cell::Bool(v)))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LoadedCell, A::Error> {
-                use serde::de::Error;
-                let (tag, value): (String, String) = map.next_entry()?.ok_or_else(|| A::Error::custom("empty cell object"))?;
-                let cell = match tag.as_str() {
-                    "d" => Cell::Date(value.parse().map_err(A::Error::custom)?),
-                    "t" => Cell::DateTime(NaiveDateTime::parse_from_str(&value, "%Y-%m-%dT%H:%M:%S").map_err(A::Error::custom)?),
-                    "e" => Cell::Error(value),
-                    other => return Err(A::Error::custom(format!("unknown cell tag {other}"))),
-                };
-                Ok(LoadedCell(cell))
-            }
-        }
-        d.deserialize_any(Visitor)
-    }
-}
-
-pub fn encode_cells(cells: &[Cell]) -> String {
-    let wrapped: Vec<StoredCell<'_>> = cells.iter().map(StoredCell).collect();
-    serde_json::to_string(&wrapped).unwrap_or_else(|_| "[]".into())
-}
-
-pub fn decode_cells(text: &str) -> Result<Vec<Cell>, RepoError> {
-    let cells: Vec<LoadedCell> = serde_json::from_str(text).map_err(|_| corrupt("cells"))?;
-    Ok(cells.into_iter().map(|c| c.0).collect())
 }
 
 /// An employee as JSON, for the audit trail.
@@ -169,123 +91,227 @@ impl EmployeeData {
     }
 }
 
+/// The first byte of every chunk, so a future format can be told apart.
+const FORMAT: u8 = 1;
+
+fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    let out = vec![FORMAT];
+    // Serialising owned, plain data into a Vec cannot fail.
+    postcard::to_extend(value, out).unwrap_or_else(|_| vec![FORMAT])
+}
+
+fn decode<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, RepoError> {
+    match bytes.split_first() {
+        Some((&FORMAT, rest)) => postcard::from_bytes(rest).map_err(|_| corrupt(what)),
+        _ => Err(corrupt(what)),
+    }
+}
+
+/// One cell: dates as days since 0001-01-01, date-times as seconds since 1970.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum CellData<'a> {
+    Empty,
+    Text(Cow<'a, str>),
+    Number(f64),
+    Bool(bool),
+    Date(i32),
+    DateTime(i64),
+    Error(Cow<'a, str>),
+}
+
+impl<'a> CellData<'a> {
+    fn of(cell: &'a Cell) -> Self {
+        match cell {
+            Cell::Empty => Self::Empty,
+            Cell::Text(t) => Self::Text(Cow::Borrowed(t)),
+            Cell::Number(n) => Self::Number(*n),
+            Cell::Bool(b) => Self::Bool(*b),
+            Cell::Date(d) => Self::Date(d.num_days_from_ce()),
+            Cell::DateTime(dt) => Self::DateTime(dt.and_utc().timestamp()),
+            Cell::Error(e) => Self::Error(Cow::Borrowed(e)),
+        }
+    }
+
+    fn into_cell(self) -> Result<Cell, RepoError> {
+        Ok(match self {
+            Self::Empty => Cell::Empty,
+            Self::Text(t) => Cell::Text(t.into_owned()),
+            Self::Number(n) => Cell::Number(n),
+            Self::Bool(b) => Cell::Bool(b),
+            Self::Date(days) => Cell::Date(NaiveDate::from_num_days_from_ce_opt(days).ok_or_else(|| corrupt("date cell"))?),
+            Self::DateTime(secs) => {
+                Cell::DateTime(chrono::DateTime::from_timestamp(secs, 0).ok_or_else(|| corrupt("date-time cell"))?.naive_utc())
+            }
+            Self::Error(e) => Cell::Error(e.into_owned()),
+        })
+    }
+}
+
+/// A staged sheet row: its number, the earlier row with the same e-mail, its cells.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StagedData<'a> {
+    row: u32,
+    duplicate_of: Option<u32>,
+    cells: Vec<CellData<'a>>,
+}
+
+pub fn encode_staged(rows: &[StagedRow]) -> Vec<u8> {
+    let data: Vec<StagedData<'_>> = rows
+        .iter()
+        .map(|r| StagedData { row: r.row_number, duplicate_of: r.duplicate_of, cells: r.cells.iter().map(CellData::of).collect() })
+        .collect();
+    encode(&data)
+}
+
+pub fn decode_staged(bytes: &[u8]) -> Result<Vec<StagedRow>, RepoError> {
+    let data: Vec<StagedData<'_>> = decode(bytes, "staged rows")?;
+    data.into_iter()
+        .map(|d| {
+            Ok(StagedRow {
+                row_number: d.row,
+                duplicate_of: d.duplicate_of,
+                cells: d.cells.into_iter().map(CellData::into_cell).collect::<Result<_, _>>()?,
+            })
+        })
+        .collect()
+}
+
 #[derive(serde::Serialize, serde::Deserialize)]
 struct IssueData {
-    f: Option<String>,
-    h: Option<String>,
-    c: String,
-    m: String,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    w: bool,
+    field: Option<String>,
+    header: Option<String>,
+    code: String,
+    message: String,
+    warning: bool,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ChangeData {
-    f: String,
-    b: Option<String>,
-    a: Option<String>,
+    field: String,
+    before: Option<String>,
+    after: Option<String>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct BudgetData {
-    p: Uuid,
-    pe: String,
-    a: i64,
-    c: String,
-    d: NaiveDate,
+    policy: Uuid,
+    period: String,
+    amount: i64,
+    currency: String,
+    on: NaiveDate,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PlanData {
-    v: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    i: Vec<IssueData>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    c: Vec<ChangeData>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    b: Vec<BudgetData>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    t: Option<EmployeeData>,
-}
-
-/// A row plan's details (everything but the indexed columns) as JSON text.
-pub fn encode_plan(plan: &RowPlan) -> String {
-    let data = PlanData {
-        v: plan.values.clone(),
-        i: plan
-            .issues
-            .iter()
-            .map(|i| IssueData {
-                f: i.field.clone(),
-                h: i.header.clone(),
-                c: i.code.clone(),
-                m: i.message.clone(),
-                w: i.severity == Severity::Warning,
-            })
-            .collect(),
-        c: plan.changes.iter().map(|c| ChangeData { f: c.field.clone(), b: c.before.clone(), a: c.after.clone() }).collect(),
-        b: plan
-            .budgets
-            .iter()
-            .map(|g| BudgetData {
-                p: g.policy_id,
-                pe: g.period.clone(),
-                a: i64::from(g.amount.minor()),
-                c: g.currency.as_str().to_string(),
-                d: g.granted_on,
-            })
-            .collect(),
-        t: plan.target.as_ref().filter(|_| plan.event.changes_directory()).map(EmployeeData::of),
-    };
-    serde_json::to_string(&data).unwrap_or_else(|_| "{}".into())
-}
-
-/// Rebuilds a plan from its stored columns and details.
-pub fn decode_plan(
-    row_number: i32,
-    event: &str,
+    row: u32,
+    event: String,
     employee_id: Option<Uuid>,
     seen_version: Option<i64>,
-    data: &str,
-) -> Result<RowPlan, RepoError> {
-    let data: PlanData = serde_json::from_str(data).map_err(|_| corrupt("row plan"))?;
-    Ok(RowPlan {
-        row_number: row_number as u32,
-        event: Event::parse(event).ok_or_else(|| corrupt("event"))?,
-        values: data.v,
-        issues: data
-            .i
-            .into_iter()
-            .map(|i| RowIssue {
-                field: i.f,
-                header: i.h,
-                code: i.c,
-                message: i.m,
-                severity: if i.w { Severity::Warning } else { Severity::Error },
-            })
-            .collect(),
-        changes: data.c.into_iter().map(|c| FieldChange { field: c.f, before: c.b, after: c.a }).collect(),
-        budgets: data
-            .b
-            .into_iter()
-            .map(|g| {
-                Ok(GrantDue {
-                    policy_id: g.p,
-                    period: g.pe,
-                    amount: Money::parse(g.a).map_err(|_| corrupt("budget amount"))?,
-                    currency: Currency::parse(&g.c).map_err(|_| corrupt("budget currency"))?,
-                    granted_on: g.d,
+    values: BTreeMap<String, String>,
+    issues: Vec<IssueData>,
+    changes: Vec<ChangeData>,
+    budgets: Vec<BudgetData>,
+    target: Option<EmployeeData>,
+}
+
+impl PlanData {
+    fn of(plan: &RowPlan) -> Self {
+        Self {
+            row: plan.row_number,
+            event: plan.event.code().to_string(),
+            employee_id: plan.employee_id,
+            seen_version: plan.seen_version,
+            values: plan.values.clone(),
+            issues: plan
+                .issues
+                .iter()
+                .map(|i| IssueData {
+                    field: i.field.clone(),
+                    header: i.header.clone(),
+                    code: i.code.clone(),
+                    message: i.message.clone(),
+                    warning: i.severity == Severity::Warning,
                 })
-            })
-            .collect::<Result<_, RepoError>>()?,
-        employee_id,
-        seen_version,
-        target: data.t.map(EmployeeData::into_employee).transpose()?,
-    })
+                .collect(),
+            changes: plan
+                .changes
+                .iter()
+                .map(|c| ChangeData { field: c.field.clone(), before: c.before.clone(), after: c.after.clone() })
+                .collect(),
+            budgets: plan
+                .budgets
+                .iter()
+                .map(|g| BudgetData {
+                    policy: g.policy_id,
+                    period: g.period.clone(),
+                    amount: i64::from(g.amount.minor()),
+                    currency: g.currency.as_str().to_string(),
+                    on: g.granted_on,
+                })
+                .collect(),
+            // Only what a sync writes needs the employee as it will be.
+            target: plan.target.as_ref().filter(|_| plan.event.changes_directory()).map(EmployeeData::of),
+        }
+    }
+
+    fn into_plan(self) -> Result<RowPlan, RepoError> {
+        Ok(RowPlan {
+            row_number: self.row,
+            event: Event::parse(&self.event).ok_or_else(|| corrupt("event"))?,
+            values: self.values,
+            issues: self
+                .issues
+                .into_iter()
+                .map(|i| RowIssue {
+                    field: i.field,
+                    header: i.header,
+                    code: i.code,
+                    message: i.message,
+                    severity: if i.warning { Severity::Warning } else { Severity::Error },
+                })
+                .collect(),
+            changes: self.changes.into_iter().map(|c| FieldChange { field: c.field, before: c.before, after: c.after }).collect(),
+            budgets: self
+                .budgets
+                .into_iter()
+                .map(|g| {
+                    Ok(GrantDue {
+                        policy_id: g.policy,
+                        period: g.period,
+                        amount: Money::parse(g.amount).map_err(|_| corrupt("budget amount"))?,
+                        currency: Currency::parse(&g.currency).map_err(|_| corrupt("budget currency"))?,
+                        granted_on: g.on,
+                    })
+                })
+                .collect::<Result<_, RepoError>>()?,
+            employee_id: self.employee_id,
+            seen_version: self.seen_version,
+            target: self.target.map(EmployeeData::into_employee).transpose()?,
+        })
+    }
+}
+
+pub fn encode_plans(plans: &[RowPlan]) -> Vec<u8> {
+    encode(&plans.iter().map(PlanData::of).collect::<Vec<_>>())
+}
+
+pub fn decode_plans(bytes: &[u8]) -> Result<Vec<RowPlan>, RepoError> {
+    decode::<Vec<PlanData>>(bytes, "row plans")?.into_iter().map(PlanData::into_plan).collect()
+}
+
+/// A sync's outcome per row: (row, outcome code, detail).
+pub fn encode_outcomes(outcomes: &[(u32, String, Option<String>)]) -> Vec<u8> {
+    encode(&outcomes)
+}
+
+pub fn decode_outcomes(bytes: &[u8]) -> Result<Vec<(u32, String, Option<String>)>, RepoError> {
+    decode(bytes, "sync outcomes")
 }
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDateTime;
+
     use super::*;
 
     #[test]
@@ -299,7 +325,12 @@ mod tests {
             Cell::DateTime(NaiveDateTime::parse_from_str("2026-12-31T08:30:00", "%Y-%m-%dT%H:%M:%S").unwrap()),
             Cell::Error("#N/A".into()),
         ];
-        assert_eq!(decode_cells(&encode_cells(&cells)).unwrap(), cells);
+        let rows = vec![
+            StagedRow { row_number: 2, duplicate_of: None, cells },
+            StagedRow { row_number: 3, duplicate_of: Some(2), cells: vec![Cell::Text("x".into())] },
+        ];
+        assert_eq!(decode_staged(&encode_staged(&rows)).unwrap(), rows);
+        assert!(decode_staged(b"not a chunk").is_err(), "a foreign blob is refused, not misread");
     }
 
     #[test]

@@ -282,3 +282,16 @@ pub fn people_csv(n: usize) -> Vec<u8> {
     }
     csv.into_bytes()
 }
+
+/// R-IMP-12: how many rows every sync in the database has recorded as applied.
+pub async fn applied_rows(database_url: &str) -> i64 {
+    let db = roster_persistence::Database::connect_without_migrating(database_url).await.unwrap();
+    let sql = "SELECT id FROM import_runs WHERE mode = 'SYNC'";
+    let runs = db.conn.query_all_raw(roster_persistence::Statement::from_string(db.conn.get_database_backend(), sql)).await.unwrap();
+    let mut total = 0;
+    for run in runs {
+        let id: Uuid = run.try_get_by_index(0).unwrap();
+        total += roster_persistence::repo::imports::applied::recorded_rows(&db.conn, id).await.unwrap() as i64;
+    }
+    total
+}

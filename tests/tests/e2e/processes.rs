@@ -115,7 +115,7 @@ async fn counts(database_url: &str) -> (i64, i64, i64, i64, i64) {
     };
     (
         one("SELECT COUNT(*) FROM employees").await,
-        one("SELECT COUNT(*) FROM import_applied").await,
+        applied_rows(database_url).await,
         one("SELECT COUNT(*) FROM audit_log WHERE action = 'import.onboarding'").await,
         one("SELECT COUNT(*) FROM budget_grants").await,
         one("SELECT COUNT(*) FROM (SELECT employee_id, policy_id, period FROM budget_grants GROUP BY employee_id, policy_id, period HAVING COUNT(*) > 1) d").await,

@@ -4,7 +4,6 @@ use roster_domain::import::mapping::confirm;
 use roster_domain::import::{FieldKey, JobStatus, RunMode, RunStatus, StandardField, Summary};
 use roster_persistence::repo::employees::Page;
 use roster_persistence::repo::imports::jobs::{self, StoredColumn, StoredJob};
-use roster_persistence::repo::imports::rows;
 use roster_persistence::repo::imports::runs::{self, StoredRun};
 use uuid::Uuid;
 
@@ -70,7 +69,7 @@ pub async fn confirm_mapping(app: &AppState, caller: &Caller, job_id: Uuid, choi
     let now = app.clock.now();
     let txn = crate::services::begin(app).await?;
     if email_column(&job.columns) != before {
-        rows::rekey_emails(&txn, job.id, email_column(&job.columns)).await?;
+        super::duplicates::remark(&txn, job.id, email_column(&job.columns)).await?;
     }
     jobs::set_columns(&txn, job.id, &job.columns, next_status, now).await?;
     crate::services::commit(txn).await?;

@@ -1,6 +1,7 @@
 //! The import use cases (R-IMP-1..16): upload, mapping, preview, dry run, sync,
 //! cancel, and the task overview.
 
+mod duplicates;
 mod flow;
 pub mod planning;
 mod rows;

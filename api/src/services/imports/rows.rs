@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use roster_domain::import::{Event, JobStatus, RowIssue, RowPlan, RunMode, RunStatus, Severity};
+use roster_domain::import::{Event, FieldKey, JobStatus, RowIssue, RowPlan, RunMode, RunStatus, Severity, StandardField};
 use roster_domain::{EmailAddress, GrantDue};
 use roster_persistence::repo::imports::jobs::StoredJob;
 use roster_persistence::repo::imports::runs::{self, StoredRun};
 use roster_persistence::repo::imports::{applied, plans, rows};
 use uuid::Uuid;
 
+use super::duplicates::email_key;
 use super::planning::{PlanningContext, plan_rows};
 use crate::error::Result;
 use crate::state::AppState;
@@ -86,7 +87,7 @@ pub fn conflict_issue(detail: Option<String>) -> RowIssue {
     }
 }
 
-const SCAN_BATCH: u64 = 1000;
+const SCAN_BATCH: usize = 1000;
 
 /// The preview: rows planned as a dry run would, without storing anything.
 /// Duplicates on earlier pages are found through the staged e-mail keys.
@@ -97,16 +98,18 @@ async fn preview(app: &AppState, job: &StoredJob, first: u64, after: u32, only_i
         let staged = rows::page(db, job.id, after, first + 1).await?;
         let has_next = staged.len() as u64 > first;
         let staged: Vec<_> = staged.into_iter().take(first as usize).collect();
-        let plans = plan_page(app, &ctx, job, staged).await?;
+        let plans = plan_page(app, &ctx, staged).await?;
         return Ok((plans.into_iter().map(|p| RowView::from_plan(p, false)).collect(), has_next, job.row_count));
     }
     // Rows with issues only: the whole sheet is planned, in batches, to count them.
-    let (mut found, mut total, mut has_next, mut cursor) = (Vec::new(), 0u64, false, 0u32);
+    let (mut found, mut total, mut has_next) = (Vec::new(), 0u64, false);
     let mut planner = ctx.planner();
+    let mut staged_rows = rows::StagedReader::new(job.id);
     loop {
-        let staged = rows::page(db, job.id, cursor, SCAN_BATCH).await?;
-        let Some(last) = staged.last() else { break };
-        cursor = last.row_number;
+        let staged = staged_rows.next_batch(db, SCAN_BATCH).await?;
+        if staged.is_empty() {
+            break;
+        }
         for plan in plan_rows(db, &ctx, &mut planner, staged).await? {
             if plan.issues.is_empty() {
                 continue;
@@ -125,14 +128,16 @@ async fn preview(app: &AppState, job: &StoredJob, first: u64, after: u32, only_i
 }
 
 /// Plans one page, seeding the planner with e-mails first seen on earlier rows.
-async fn plan_page(app: &AppState, ctx: &PlanningContext, job: &StoredJob, staged: Vec<rows::StagedRow>) -> Result<Vec<RowPlan>> {
+async fn plan_page(app: &AppState, ctx: &PlanningContext, staged: Vec<rows::StagedRow>) -> Result<Vec<RowPlan>> {
     let Some(first_row) = staged.first().map(|r| r.row_number) else { return Ok(Vec::new()) };
-    let keys: Vec<String> = staged.iter().filter_map(|r| r.email_key.clone()).collect();
-    let firsts = rows::first_rows(&app.db.conn, job.id, &keys).await?;
+    let email_column = ctx.mapping.iter().find(|m| m.field == Some(FieldKey::Standard(StandardField::Email))).map(|m| m.index);
     let mut planner = ctx.planner();
-    for (key, row) in firsts.into_iter().filter(|(_, row)| *row < first_row) {
-        if let Ok(email) = EmailAddress::parse(&key) {
-            planner.mark_seen(email, row);
+    for row in &staged {
+        let earlier = row.duplicate_of.filter(|first| *first < first_row);
+        if let (Some(first), Some(key)) = (earlier, email_key(&row.cells, email_column)) {
+            if let Ok(email) = EmailAddress::parse(&key) {
+                planner.mark_seen(email, first);
+            }
         }
     }
     plan_rows(&app.db.conn, ctx, &mut planner, staged).await

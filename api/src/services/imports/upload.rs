@@ -10,6 +10,7 @@ use roster_persistence::repo::imports::rows::{self, StagedRow};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::duplicates::FirstRows;
 use super::file_error;
 use crate::auth::{Caller, Permission};
 use crate::error::{ApiError, Result, UserError};
@@ -59,7 +60,7 @@ impl RowSink for ChannelSink {
 struct Staging {
     sheet: String,
     columns: Vec<StoredColumn>,
-    email_column: Option<usize>,
+    first_rows: FirstRows,
     rows: u64,
 }
 
@@ -122,17 +123,18 @@ pub async fn upload(app: &AppState, caller: &Caller, file_name: String, bytes: V
 }
 
 async fn stage(app: &AppState, job_id: Uuid, rx: &mut mpsc::Receiver<Message>) -> Result<Staging> {
-    let mut staging = Staging { sheet: String::new(), columns: Vec::new(), email_column: None, rows: 0 };
+    let mut staging = Staging { sheet: String::new(), columns: Vec::new(), first_rows: FirstRows::new(None), rows: 0 };
     while let Some(message) = rx.recv().await {
         match message {
             Message::Header(sheet, headers) => {
                 staging.sheet = sheet;
                 staging.columns = propose(&headers).into_iter().map(|mapping| StoredColumn { mapping, samples: Vec::new() }).collect();
-                staging.email_column = staging
+                let email_column = staging
                     .columns
                     .iter()
                     .find(|c| c.mapping.field == Some(FieldKey::Standard(StandardField::Email)))
                     .map(|c| c.mapping.index);
+                staging.first_rows = FirstRows::new(email_column);
             }
             Message::Rows(batch) => {
                 let staged: Vec<StagedRow> = batch
@@ -143,12 +145,13 @@ async fn stage(app: &AppState, job_id: Uuid, rx: &mut mpsc::Receiver<Message>) -
                                 column.samples.push(text);
                             }
                         }
-                        let email_key = staging.email_column.and_then(|c| cells.get(c)).and_then(Cell::text).map(|t| t.to_lowercase());
-                        StagedRow { row_number, cells, email_key }
+                        let mut row = StagedRow { row_number, cells, duplicate_of: None };
+                        staging.first_rows.mark(&mut row);
+                        row
                     })
                     .collect();
                 staging.rows += staged.len() as u64;
-                rows::insert_batch(&app.db.conn, job_id, &staged).await?;
+                rows::insert_chunk(&app.db.conn, job_id, &staged).await?;
             }
         }
     }

@@ -1,13 +1,15 @@
-//! R-IMP-12: what a sync has applied, one row each. The primary key (run, row)
-//! makes a second apply of the same row fail inside its transaction.
+//! R-IMP-12: what a sync has applied: per plan chunk, every row's outcome,
+//! written in the chunk's own transaction. The key (run, first row) makes a
+//! second apply of the same chunk fail inside its transaction.
 
 use std::collections::HashMap;
 
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::entities::import_applied::{ActiveModel, Column, Entity};
+use crate::entities::import_applied_chunk::{ActiveModel, Column, Entity};
 use crate::error::Result;
+use crate::repo::codec::{decode_outcomes, encode_outcomes};
 
 /// A row's outcome in a sync: the event applied, or `CONFLICT`, with a reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,29 +18,44 @@ pub struct Outcome {
     pub detail: Option<String>,
 }
 
-/// Records outcomes (row number, outcome, detail) in multi-row statements.
-pub async fn record_many(db: &impl ConnectionTrait, run_id: Uuid, outcomes: &[(u32, String, Option<String>)]) -> Result<()> {
-    for chunk in outcomes.chunks(500) {
-        let rows = chunk.iter().map(|(row, outcome, detail)| ActiveModel {
-            run_id: Set(run_id),
-            row_number: Set(*row as i32),
-            outcome: Set(outcome.clone()),
-            detail: Set(detail.clone()),
-        });
-        Entity::insert_many(rows).exec_without_returning(db).await?;
-    }
+/// Records the outcomes (row number, outcome, detail) of the chunk `first_row..=last_row`.
+pub async fn record_chunk(
+    db: &impl ConnectionTrait,
+    run_id: Uuid,
+    (first_row, last_row): (u32, u32),
+    outcomes: &[(u32, String, Option<String>)],
+) -> Result<()> {
+    let chunk = ActiveModel {
+        run_id: Set(run_id),
+        first_row: Set(first_row as i32),
+        last_row: Set(last_row as i32),
+        outcomes: Set(encode_outcomes(outcomes)),
+    };
+    Entity::insert(chunk).exec_without_returning(db).await?;
     Ok(())
 }
 
 /// Outcomes of rows in `from..=to`.
 pub async fn in_range(db: &impl ConnectionTrait, run_id: Uuid, from: u32, to: u32) -> Result<HashMap<u32, Outcome>> {
-    Ok(Entity::find()
+    let chunks = Entity::find()
         .filter(Column::RunId.eq(run_id))
-        .filter(Column::RowNumber.between(from as i32, to as i32))
-        .order_by_asc(Column::RowNumber)
+        .filter(Column::FirstRow.lte(to as i32))
+        .filter(Column::LastRow.gte(from as i32))
+        .order_by_asc(Column::FirstRow)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.row_number as u32, Outcome { outcome: m.outcome, detail: m.detail }))
-        .collect())
+        .await?;
+    let mut outcomes = HashMap::new();
+    for chunk in chunks {
+        for (row, outcome, detail) in decode_outcomes(&chunk.outcomes)? {
+            if (from..=to).contains(&row) {
+                outcomes.insert(row, Outcome { outcome, detail });
+            }
+        }
+    }
+    Ok(outcomes)
+}
+
+/// How many rows a run has recorded as applied (or conflicting).
+pub async fn recorded_rows(db: &impl ConnectionTrait, run_id: Uuid) -> Result<u64> {
+    Ok(in_range(db, run_id, 0, i32::MAX as u32).await?.len() as u64)
 }

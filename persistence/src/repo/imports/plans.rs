@@ -1,53 +1,70 @@
-//! Row plans of a dry run: what the sync will apply, row by row (R-IMP-10/11).
+//! Row plans of a dry run: what the sync will apply, row by row (R-IMP-10/11),
+//! one chunk per planned batch. A sync applies a chunk per transaction.
 
 use roster_domain::import::RowPlan;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::INSERT_CHUNK;
-use crate::entities::import_row_plan::{ActiveModel, Column, Entity, Model};
+use crate::entities::import_plan_chunk::{ActiveModel, Column, Entity};
 use crate::error::Result;
-use crate::repo::codec::{decode_plan, encode_plan};
+use crate::repo::codec::{decode_plans, encode_plans};
 
-pub async fn insert_batch(db: &impl ConnectionTrait, run_id: Uuid, plans: &[RowPlan]) -> Result<()> {
-    for chunk in plans.chunks(INSERT_CHUNK) {
-        let models = chunk.iter().map(|p| ActiveModel {
-            run_id: Set(run_id),
-            row_number: Set(p.row_number as i32),
-            event: Set(p.event.code().to_string()),
-            has_issues: Set(!p.issues.is_empty()),
-            employee_id: Set(p.employee_id),
-            seen_version: Set(p.seen_version),
-            data: Set(encode_plan(p)),
-        });
-        Entity::insert_many(models).exec_without_returning(db).await?;
-    }
+/// Stores a batch of consecutive plans as one chunk.
+pub async fn insert_chunk(db: &impl ConnectionTrait, run_id: Uuid, plans: &[RowPlan]) -> Result<()> {
+    let (Some(first), Some(last)) = (plans.first(), plans.last()) else { return Ok(()) };
+    let chunk = ActiveModel {
+        run_id: Set(run_id),
+        first_row: Set(first.row_number as i32),
+        last_row: Set(last.row_number as i32),
+        row_count: Set(plans.len() as i32),
+        issue_rows: Set(plans.iter().filter(|p| !p.issues.is_empty()).count() as i32),
+        content: Set(encode_plans(plans)),
+    };
+    Entity::insert(chunk).exec_without_returning(db).await?;
     Ok(())
 }
 
-fn decode(m: Model) -> Result<RowPlan> {
-    decode_plan(m.row_number, &m.event, m.employee_id, m.seen_version, &m.data)
+/// The chunk of plans right after `after_row`, whole (what a sync applies at once).
+pub async fn next_chunk(db: &impl ConnectionTrait, run_id: Uuid, after_row: u32, only_issues: bool) -> Result<Vec<RowPlan>> {
+    let mut query = Entity::find().filter(Column::RunId.eq(run_id)).filter(Column::LastRow.gt(after_row as i32));
+    if only_issues {
+        query = query.filter(Column::IssueRows.gt(0));
+    }
+    match query.order_by_asc(Column::FirstRow).limit(1).one(db).await? {
+        Some(chunk) => decode_plans(&chunk.content),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Up to `limit` plans after `after_row`; with `only_issues`, rows with an issue only.
 pub async fn page(db: &impl ConnectionTrait, run_id: Uuid, after_row: u32, limit: u64, only_issues: bool) -> Result<Vec<RowPlan>> {
-    let mut query = Entity::find().filter(Column::RunId.eq(run_id)).filter(Column::RowNumber.gt(after_row as i32));
-    if only_issues {
-        query = query.filter(Column::HasIssues.eq(true));
+    let mut page = Vec::new();
+    let mut cursor = after_row;
+    while (page.len() as u64) < limit {
+        let chunk = next_chunk(db, run_id, cursor, only_issues).await?;
+        let Some(last) = chunk.last() else { break };
+        cursor = last.row_number;
+        page.extend(chunk.into_iter().filter(|p| p.row_number > after_row && (!only_issues || !p.issues.is_empty())));
     }
-    query.order_by_asc(Column::RowNumber).limit(limit).all(db).await?.into_iter().map(decode).collect()
+    page.truncate(limit as usize);
+    Ok(page)
 }
 
 pub async fn count(db: &impl ConnectionTrait, run_id: Uuid, only_issues: bool) -> Result<u64> {
-    let mut query = Entity::find().filter(Column::RunId.eq(run_id));
-    if only_issues {
-        query = query.filter(Column::HasIssues.eq(true));
-    }
-    Ok(query.count(db).await?)
+    let column = if only_issues { Column::IssueRows } else { Column::RowCount };
+    let total: Option<Option<i64>> = Entity::find()
+        .select_only()
+        .column_as(Expr::col(column).sum(), "total")
+        .filter(Column::RunId.eq(run_id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(u64::try_from(total.flatten().unwrap_or(0)).unwrap_or(0))
 }
 
-/// Removes a run's plans (a resumed dry run starts its batch again).
-pub async fn delete_from(db: &impl ConnectionTrait, run_id: Uuid, from_row: u32) -> Result<()> {
-    Entity::delete_many().filter(Column::RunId.eq(run_id)).filter(Column::RowNumber.gte(from_row as i32)).exec(db).await?;
+/// Removes a run's plans (a taken-over dry run starts again).
+pub async fn delete(db: &impl ConnectionTrait, run_id: Uuid) -> Result<()> {
+    Entity::delete_many().filter(Column::RunId.eq(run_id)).exec(db).await?;
     Ok(())
 }

@@ -1,51 +1,75 @@
-//! Staged rows of an uploaded sheet, inserted in batches while it is read.
-
-use std::collections::HashMap;
+//! Staged rows of an uploaded sheet, one chunk per batch as it is read.
 
 use roster_domain::import::Cell;
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::INSERT_CHUNK;
-use crate::entities::import_row::{ActiveModel, Column, Entity};
+use crate::entities::import_row_chunk::{ActiveModel, Column, Entity};
 use crate::error::Result;
-use crate::repo::codec::{decode_cells, encode_cells};
+use crate::repo::codec::{decode_staged, encode_staged};
 
 /// One staged row: its number in the sheet (1 is the header) and cells.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StagedRow {
     pub row_number: u32,
     pub cells: Vec<Cell>,
-    /// The e-mail column's text, trimmed and lower-cased, to find duplicates.
-    pub email_key: Option<String>,
+    /// The first row with the same e-mail, when this is a repeat (R-IMP-13).
+    pub duplicate_of: Option<u32>,
 }
 
-pub async fn insert_batch(db: &impl ConnectionTrait, job_id: Uuid, rows: &[StagedRow]) -> Result<()> {
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        let models = chunk.iter().map(|r| ActiveModel {
-            job_id: Set(job_id),
-            row_number: Set(r.row_number as i32),
-            cells: Set(encode_cells(&r.cells)),
-            email_key: Set(r.email_key.clone()),
-        });
-        Entity::insert_many(models).exec_without_returning(db).await?;
-    }
+/// Stores consecutive rows as one chunk.
+pub async fn insert_chunk(db: &impl ConnectionTrait, job_id: Uuid, rows: &[StagedRow]) -> Result<()> {
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else { return Ok(()) };
+    let chunk = ActiveModel {
+        job_id: Set(job_id),
+        first_row: Set(first.row_number as i32),
+        last_row: Set(last.row_number as i32),
+        row_count: Set(rows.len() as i32),
+        content: Set(encode_staged(rows)),
+    };
+    Entity::insert(chunk).exec_without_returning(db).await?;
     Ok(())
+}
+
+/// Rewrites a chunk's rows (same rows, new duplicate markers).
+pub async fn replace_chunk(db: &impl ConnectionTrait, job_id: Uuid, rows: &[StagedRow]) -> Result<()> {
+    let Some(first) = rows.first() else { return Ok(()) };
+    Entity::update_many()
+        .col_expr(Column::Content, encode_staged(rows).into())
+        .filter(Column::JobId.eq(job_id))
+        .filter(Column::FirstRow.eq(first.row_number as i32))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The chunk that holds the rows right after `after_row`, whole.
+pub async fn next_chunk(db: &impl ConnectionTrait, job_id: Uuid, after_row: u32) -> Result<Vec<StagedRow>> {
+    let chunk = Entity::find()
+        .filter(Column::JobId.eq(job_id))
+        .filter(Column::LastRow.gt(after_row as i32))
+        .order_by_asc(Column::FirstRow)
+        .limit(1)
+        .one(db)
+        .await?;
+    match chunk {
+        Some(chunk) => decode_staged(&chunk.content),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Up to `limit` rows after `after_row`, in sheet order.
 pub async fn page(db: &impl ConnectionTrait, job_id: Uuid, after_row: u32, limit: u64) -> Result<Vec<StagedRow>> {
-    Entity::find()
-        .filter(Column::JobId.eq(job_id))
-        .filter(Column::RowNumber.gt(after_row as i32))
-        .order_by_asc(Column::RowNumber)
-        .limit(limit)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| Ok(StagedRow { row_number: m.row_number as u32, cells: decode_cells(&m.cells)?, email_key: m.email_key }))
-        .collect()
+    let mut page = Vec::new();
+    let mut cursor = after_row;
+    while (page.len() as u64) < limit {
+        let chunk = next_chunk(db, job_id, cursor).await?;
+        let Some(last) = chunk.last() else { break };
+        cursor = last.row_number;
+        page.extend(chunk.into_iter().filter(|r| r.row_number > after_row));
+    }
+    page.truncate(limit as usize);
+    Ok(page)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, job_id: Uuid) -> Result<()> {
@@ -53,41 +77,27 @@ pub async fn delete(db: &impl ConnectionTrait, job_id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// For each e-mail key, the first row it appears on (R-IMP-13 in a preview).
-pub async fn first_rows(db: &impl ConnectionTrait, job_id: Uuid, keys: &[String]) -> Result<HashMap<String, u32>> {
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(Option<String>, Option<i32>)> = Entity::find()
-        .select_only()
-        .column(Column::EmailKey)
-        .column_as(Expr::col(Column::RowNumber).min(), "first")
-        .filter(Column::JobId.eq(job_id))
-        .filter(Column::EmailKey.is_in(keys.iter().cloned()))
-        .group_by(Column::EmailKey)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().filter_map(|(k, n)| Some((k?, n? as u32))).collect())
+/// Reads a job's staged rows in order, in batches of any size, decoding each chunk once.
+pub struct StagedReader {
+    job_id: Uuid,
+    after: u32,
+    buffer: std::collections::VecDeque<StagedRow>,
 }
 
-/// Re-keys every row's e-mail from another column after a mapping change.
-pub async fn rekey_emails(db: &impl ConnectionTrait, job_id: Uuid, column: Option<usize>) -> Result<()> {
-    let mut after = 0;
-    loop {
-        let batch = page(db, job_id, after, 2000).await?;
-        let Some(last) = batch.last() else { return Ok(()) };
-        after = last.row_number;
-        for row in batch {
-            let key = column.and_then(|c| row.cells.get(c)).and_then(Cell::text).map(|t| t.to_lowercase());
-            if key != row.email_key {
-                Entity::update_many()
-                    .col_expr(Column::EmailKey, key.into())
-                    .filter(Column::JobId.eq(job_id))
-                    .filter(Column::RowNumber.eq(row.row_number as i32))
-                    .exec(db)
-                    .await?;
-            }
+impl StagedReader {
+    pub fn new(job_id: Uuid) -> Self {
+        Self { job_id, after: 0, buffer: Default::default() }
+    }
+
+    /// The next `size` rows (fewer at the end of the sheet; none after it).
+    pub async fn next_batch(&mut self, db: &impl ConnectionTrait, size: usize) -> Result<Vec<StagedRow>> {
+        while self.buffer.len() < size {
+            let chunk = next_chunk(db, self.job_id, self.after).await?;
+            let Some(last) = chunk.last() else { break };
+            self.after = last.row_number;
+            self.buffer.extend(chunk);
         }
+        let take = size.min(self.buffer.len());
+        Ok(self.buffer.drain(..take).collect())
     }
 }

@@ -1,17 +1,15 @@
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "import_row_plans")]
+#[sea_orm(table_name = "import_row_chunks")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub run_id: Uuid,
+    pub job_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub row_number: i32,
-    pub event: String,
-    pub has_issues: bool,
-    pub employee_id: Option<Uuid>,
-    pub seen_version: Option<i64>,
-    pub data: String,
+    pub first_row: i32,
+    pub last_row: i32,
+    pub row_count: i32,
+    pub content: Vec<u8>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

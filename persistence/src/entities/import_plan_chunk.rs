@@ -1,14 +1,16 @@
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "import_applied")]
+#[sea_orm(table_name = "import_plan_chunks")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub run_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub row_number: i32,
-    pub outcome: String,
-    pub detail: Option<String>,
+    pub first_row: i32,
+    pub last_row: i32,
+    pub row_count: i32,
+    pub issue_rows: i32,
+    pub content: Vec<u8>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

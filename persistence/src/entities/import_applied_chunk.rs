@@ -1,14 +1,14 @@
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "import_rows")]
+#[sea_orm(table_name = "import_applied_chunks")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub job_id: Uuid,
+    pub run_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub row_number: i32,
-    pub cells: String,
-    pub email_key: Option<String>,
+    pub first_row: i32,
+    pub last_row: i32,
+    pub outcomes: Vec<u8>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
