@@ -24,6 +24,10 @@ use roster_persistence::ConnectionTrait;
 use roster_persistence::repo::imports::jobs;
 use uuid::Uuid;
 
+/// The allocator the `roster` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 struct Args {
     #[arg(long, default_value_t = 100_000)]
@@ -50,6 +54,10 @@ fn peak_mb() -> f64 {
         .unwrap_or(0.0)
 }
 
+fn uptime() -> String {
+    std::fs::read_to_string("/proc/uptime").ok().and_then(|s| s.split_whitespace().next().map(String::from)).unwrap_or_default()
+}
+
 struct Phase {
     name: &'static str,
     secs: f64,
@@ -59,9 +67,11 @@ struct Phase {
 async fn measure<T, F: std::future::Future<Output = T>>(name: &'static str, f: F) -> (T, Phase) {
     reset_peak();
     let start = Instant::now();
+    let since_boot = uptime();
     let out = f.await;
     let phase = Phase { name, secs: start.elapsed().as_secs_f64(), peak: peak_mb() };
-    eprintln!("{name}: {:.2} s, peak RSS {:.0} MB", phase.secs, phase.peak);
+    // The uptime range lets `perf report --time` look at one phase.
+    eprintln!("{name}: {:.2} s, peak RSS {:.0} MB (uptime {since_boot}–{})", phase.secs, phase.peak, uptime());
     (out, phase)
 }
 
