@@ -2,7 +2,7 @@
 //! kept in chunks of a batch each, encoded with postcard (compact, typed, fast:
 //! a million rows are a thousand blobs); the audit trail keeps employees as JSON.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use std::borrow::Cow;
 
@@ -186,13 +186,6 @@ struct IssueData {
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
-struct ChangeData {
-    field: String,
-    before: Option<String>,
-    after: Option<String>,
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
 struct BudgetData {
     policy: Uuid,
     period: String,
@@ -201,64 +194,104 @@ struct BudgetData {
     on: NaiveDate,
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PlanData {
+/// A chunk of plans as written: each field name once, plans refer to it by index
+/// (field names are most of a plan's bytes otherwise), and borrowed where it can.
+#[derive(serde::Serialize)]
+struct PlansOut<'a> {
+    keys: Vec<&'a str>,
+    plans: Vec<PlanOut<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct PlanOut<'a> {
     row: u32,
-    event: String,
+    event: &'a str,
     employee_id: Option<Uuid>,
     seen_version: Option<i64>,
-    values: BTreeMap<String, String>,
+    values: Vec<(u32, &'a str)>,
     issues: Vec<IssueData>,
-    changes: Vec<ChangeData>,
+    changes: Vec<(u32, Option<&'a str>, Option<&'a str>)>,
     budgets: Vec<BudgetData>,
     target: Option<EmployeeData>,
 }
 
-impl PlanData {
-    fn of(plan: &RowPlan) -> Self {
-        Self {
-            row: plan.row_number,
-            event: plan.event.code().to_string(),
-            employee_id: plan.employee_id,
-            seen_version: plan.seen_version,
-            values: plan.values.clone(),
-            issues: plan
-                .issues
-                .iter()
-                .map(|i| IssueData {
-                    field: i.field.clone(),
-                    header: i.header.clone(),
-                    code: i.code.clone(),
-                    message: i.message.clone(),
-                    warning: i.severity == Severity::Warning,
-                })
-                .collect(),
-            changes: plan
-                .changes
-                .iter()
-                .map(|c| ChangeData { field: c.field.clone(), before: c.before.clone(), after: c.after.clone() })
-                .collect(),
-            budgets: plan
-                .budgets
-                .iter()
-                .map(|g| BudgetData {
-                    policy: g.policy_id,
-                    period: g.period.clone(),
-                    amount: i64::from(g.amount.minor()),
-                    currency: g.currency.as_str().to_string(),
-                    on: g.granted_on,
-                })
-                .collect(),
-            // Only what a sync writes needs the employee as it will be.
-            target: plan.target.as_ref().filter(|_| plan.event.changes_directory()).map(EmployeeData::of),
-        }
-    }
+/// The same layout as `PlansOut`, read back.
+#[derive(serde::Deserialize)]
+struct PlansIn {
+    keys: Vec<String>,
+    plans: Vec<PlanIn>,
+}
 
-    fn into_plan(self) -> Result<RowPlan, RepoError> {
+#[derive(serde::Deserialize)]
+struct PlanIn {
+    row: u32,
+    event: String,
+    employee_id: Option<Uuid>,
+    seen_version: Option<i64>,
+    values: Vec<(u32, String)>,
+    issues: Vec<IssueData>,
+    changes: Vec<(u32, Option<String>, Option<String>)>,
+    budgets: Vec<BudgetData>,
+    target: Option<EmployeeData>,
+}
+
+#[derive(Default)]
+struct KeyIndex<'a> {
+    keys: Vec<&'a str>,
+    index: HashMap<&'a str, u32>,
+}
+
+impl<'a> KeyIndex<'a> {
+    fn of(&mut self, key: &'a str) -> u32 {
+        *self.index.entry(key).or_insert_with(|| {
+            self.keys.push(key);
+            (self.keys.len() - 1) as u32
+        })
+    }
+}
+
+fn plan_out<'a>(plan: &'a RowPlan, keys: &mut KeyIndex<'a>) -> PlanOut<'a> {
+    PlanOut {
+        row: plan.row_number,
+        event: plan.event.code(),
+        employee_id: plan.employee_id,
+        seen_version: plan.seen_version,
+        values: plan.values.iter().map(|(k, v)| (keys.of(k), v.as_str())).collect(),
+        issues: plan
+            .issues
+            .iter()
+            .map(|i| IssueData {
+                field: i.field.clone(),
+                header: i.header.clone(),
+                code: i.code.clone(),
+                message: i.message.clone(),
+                warning: i.severity == Severity::Warning,
+            })
+            .collect(),
+        changes: plan.changes.iter().map(|c| (keys.of(&c.field), c.before.as_deref(), c.after.as_deref())).collect(),
+        budgets: plan
+            .budgets
+            .iter()
+            .map(|g| BudgetData {
+                policy: g.policy_id,
+                period: g.period.clone(),
+                amount: i64::from(g.amount.minor()),
+                currency: g.currency.as_str().to_string(),
+                on: g.granted_on,
+            })
+            .collect(),
+        // Only what a sync writes needs the employee as it will be.
+        target: plan.target.as_ref().filter(|_| plan.event.changes_directory()).map(EmployeeData::of),
+    }
+}
+
+impl PlanIn {
+    fn into_plan(self, keys: &[String]) -> Result<RowPlan, RepoError> {
+        let key = |i: u32| keys.get(i as usize).cloned().ok_or_else(|| corrupt("row plan field"));
         Ok(RowPlan {
             row_number: self.row,
             event: Event::parse(&self.event).ok_or_else(|| corrupt("event"))?,
-            values: self.values,
+            values: self.values.into_iter().map(|(k, v)| Ok((key(k)?, v))).collect::<Result<_, RepoError>>()?,
             issues: self
                 .issues
                 .into_iter()
@@ -270,7 +303,11 @@ impl PlanData {
                     severity: if i.warning { Severity::Warning } else { Severity::Error },
                 })
                 .collect(),
-            changes: self.changes.into_iter().map(|c| FieldChange { field: c.field, before: c.before, after: c.after }).collect(),
+            changes: self
+                .changes
+                .into_iter()
+                .map(|(k, before, after)| Ok(FieldChange { field: key(k)?, before, after }))
+                .collect::<Result<_, RepoError>>()?,
             budgets: self
                 .budgets
                 .into_iter()
@@ -292,11 +329,14 @@ impl PlanData {
 }
 
 pub fn encode_plans(plans: &[RowPlan]) -> Vec<u8> {
-    encode(&plans.iter().map(PlanData::of).collect::<Vec<_>>())
+    let mut keys = KeyIndex::default();
+    let plans: Vec<PlanOut<'_>> = plans.iter().map(|p| plan_out(p, &mut keys)).collect();
+    encode(&PlansOut { keys: keys.keys, plans })
 }
 
 pub fn decode_plans(bytes: &[u8]) -> Result<Vec<RowPlan>, RepoError> {
-    decode::<Vec<PlanData>>(bytes, "row plans")?.into_iter().map(PlanData::into_plan).collect()
+    let chunk: PlansIn = decode(bytes, "row plans")?;
+    chunk.plans.into_iter().map(|p| p.into_plan(&chunk.keys)).collect()
 }
 
 /// A sync's outcome per row: (row, outcome code, detail).
@@ -355,5 +395,46 @@ mod tests {
         };
         let text = serde_json::to_string(&EmployeeData::of(&e)).unwrap();
         assert_eq!(serde_json::from_str::<EmployeeData>(&text).unwrap().into_employee().unwrap(), e);
+    }
+
+    #[test]
+    fn plans_round_trip_with_shared_field_names() {
+        let budget = GrantDue {
+            policy_id: Uuid::new_v4(),
+            period: "2030-01".into(),
+            amount: Money::parse(5000).unwrap(),
+            currency: Currency::parse("EUR").unwrap(),
+            granted_on: "2030-01-01".parse().unwrap(),
+        };
+        let onboarding = RowPlan {
+            row_number: 2,
+            event: Event::Onboarding,
+            values: [("email".to_string(), "a@b.co".to_string()), ("custom:team".to_string(), "Blue".to_string())].into(),
+            issues: vec![],
+            changes: vec![FieldChange { field: "email".into(), before: None, after: Some("a@b.co".into()) }],
+            budgets: vec![budget],
+            employee_id: Some(Uuid::new_v4()),
+            seen_version: None,
+            target: None,
+        };
+        let error = RowPlan {
+            row_number: 3,
+            event: Event::Error,
+            values: [("email".to_string(), "nope".to_string())].into(),
+            issues: vec![RowIssue {
+                field: Some("email".into()),
+                header: Some("E-mail".into()),
+                code: "INVALID_EMAIL".into(),
+                message: "not an e-mail".into(),
+                severity: Severity::Error,
+            }],
+            changes: vec![],
+            budgets: vec![],
+            employee_id: None,
+            seen_version: Some(4),
+            target: None,
+        };
+        let plans = vec![onboarding, error];
+        assert_eq!(decode_plans(&encode_plans(&plans)).unwrap(), plans);
     }
 }
