@@ -60,6 +60,13 @@ impl ParsedRow {
     }
 }
 
+/// The e-mail a row gives, by the same rule `parse_row` applies (the mapped
+/// column's text, parsed), without reading the rest of the row.
+pub fn row_email(cells: &[Cell], mapping: &[ColumnMapping]) -> Option<EmailAddress> {
+    let column = mapping.iter().find(|c| c.field == Some(FieldKey::Standard(StandardField::Email)))?;
+    EmailAddress::parse(&cells.get(column.index)?.text()?).ok()
+}
+
 /// Reads one row. `cells[i]` is column `i`; missing trailing cells are empty.
 pub fn parse_row(row_number: u32, cells: &[Cell], mapping: &[ColumnMapping], groups: &GroupIndex) -> ParsedRow {
     let mut row = ParsedRow { row_number, ..Default::default() };

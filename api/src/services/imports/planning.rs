@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use roster_domain::import::validate::parse_row;
+use roster_domain::import::validate::{parse_row, row_email};
 use roster_domain::import::{ColumnMapping, GroupIndex, Planner, RowPlan};
-use roster_domain::{BudgetPolicy, Company, EmailAddress};
+use roster_domain::{BudgetPolicy, Company, EmailAddress, Employee};
 use roster_persistence::ConnectionTrait;
 use roster_persistence::repo::imports::jobs::StoredJob;
 use roster_persistence::repo::imports::rows::StagedRow;
@@ -52,15 +52,26 @@ pub async fn plan_rows(
     planner: &mut Planner<'_>,
     rows: Vec<StagedRow>,
 ) -> Result<Vec<RowPlan>> {
-    let parsed: Vec<_> = rows.iter().map(|r| parse_row(r.row_number, &r.cells, &ctx.mapping, &ctx.groups)).collect();
-    let emails: Vec<EmailAddress> = parsed.iter().filter_map(|p| p.email.clone()).collect();
-    let existing: HashMap<EmailAddress, roster_domain::Employee> =
-        employees::find_by_emails(db, ctx.company.id, &emails).await?.into_iter().map(|s| (s.employee.email.clone(), s.employee)).collect();
-    Ok(parsed
-        .into_iter()
-        .map(|row| {
+    let existing = existing_employees(db, ctx, &rows).await?;
+    Ok(plan_batch(ctx, planner, rows, &existing))
+}
+
+/// The employees a batch's e-mails name, found at once.
+pub async fn existing_employees(db: &impl ConnectionTrait, ctx: &PlanningContext, rows: &[StagedRow]) -> Result<Existing> {
+    let emails: Vec<EmailAddress> = rows.iter().filter_map(|r| row_email(&r.cells, &ctx.mapping)).collect();
+    Ok(employees::find_by_emails(db, ctx.company.id, &emails).await?.into_iter().map(|s| (s.employee.email.clone(), s.employee)).collect())
+}
+
+/// Employees by e-mail, as `existing_employees` finds them.
+pub type Existing = HashMap<EmailAddress, Employee>;
+
+/// Plans a batch against the employees found for it (CPU only: no database).
+pub fn plan_batch(ctx: &PlanningContext, planner: &mut Planner<'_>, rows: Vec<StagedRow>, existing: &Existing) -> Vec<RowPlan> {
+    rows.iter()
+        .map(|r| {
+            let row = parse_row(r.row_number, &r.cells, &ctx.mapping, &ctx.groups);
             let current = row.email.as_ref().and_then(|e| existing.get(e));
             planner.plan(row, current, Uuid::now_v7())
         })
-        .collect())
+        .collect()
 }

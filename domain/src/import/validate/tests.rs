@@ -80,3 +80,13 @@ fn r_imp_7_mapped_custom_columns_become_custom_fields() {
     assert_eq!(r.custom_fields["employee_id"], "00123");
     assert_eq!(r.values["custom:employee_id"], "00123");
 }
+
+#[test]
+fn row_email_finds_the_same_email_parse_row_does() {
+    for email in [" Anna@Example.com", "not-an-email", "", "b@c.co "] {
+        let cells: Vec<Cell> = [email, "Anna", "Vries"].iter().map(|s| text(s)).collect();
+        assert_eq!(row_email(&cells, &mapping()), parse_row(2, &cells, &mapping(), &groups()).email, "{email:?}");
+    }
+    let number = vec![Cell::Number(42.0)];
+    assert_eq!(row_email(&number, &mapping()), None);
+}

@@ -10,18 +10,43 @@ use crate::entities::import_plan_chunk::{ActiveModel, Column, Entity};
 use crate::error::Result;
 use crate::repo::codec::{decode_plans, encode_plans};
 
-/// Stores a batch of consecutive plans as one chunk.
-pub async fn insert_chunk(db: &impl ConnectionTrait, run_id: Uuid, plans: &[RowPlan]) -> Result<()> {
-    let (Some(first), Some(last)) = (plans.first(), plans.last()) else { return Ok(()) };
-    let chunk = ActiveModel {
+/// A batch of consecutive plans, encoded (CPU work a caller may do off the async runtime).
+pub struct EncodedPlans {
+    first_row: u32,
+    last_row: u32,
+    rows: usize,
+    issue_rows: usize,
+    content: Vec<u8>,
+}
+
+impl EncodedPlans {
+    pub fn of(plans: &[RowPlan]) -> Option<Self> {
+        let (first, last) = (plans.first()?, plans.last()?);
+        Some(Self {
+            first_row: first.row_number,
+            last_row: last.row_number,
+            rows: plans.len(),
+            issue_rows: plans.iter().filter(|p| !p.issues.is_empty()).count(),
+            content: encode_plans(plans),
+        })
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+/// Stores an encoded batch as one chunk.
+pub async fn insert_encoded(db: &impl ConnectionTrait, run_id: Uuid, chunk: EncodedPlans) -> Result<()> {
+    let model = ActiveModel {
         run_id: Set(run_id),
-        first_row: Set(first.row_number as i32),
-        last_row: Set(last.row_number as i32),
-        row_count: Set(plans.len() as i32),
-        issue_rows: Set(plans.iter().filter(|p| !p.issues.is_empty()).count() as i32),
-        content: Set(encode_plans(plans)),
+        first_row: Set(chunk.first_row as i32),
+        last_row: Set(chunk.last_row as i32),
+        row_count: Set(chunk.rows as i32),
+        issue_rows: Set(chunk.issue_rows as i32),
+        content: Set(chunk.content),
     };
-    Entity::insert(chunk).exec_without_returning(db).await?;
+    Entity::insert(model).exec_without_returning(db).await?;
     Ok(())
 }
 
