@@ -23,12 +23,14 @@ enum ImportJobs {
 }
 
 #[derive(DeriveIden)]
+/// An uploaded file in parts of a few megabytes, so storing a large one never
+/// holds more than one part in memory twice.
 enum ImportFiles {
     Table,
     JobId,
+    Part,
     CompanyId,
     Content,
-    Size,
 }
 
 /// Staged rows, a batch of sheet rows per chunk (one compact blob each, so a
@@ -138,10 +140,11 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(ImportFiles::Table)
-                    .col(pk_uuid(ImportFiles::JobId))
+                    .col(uuid(ImportFiles::JobId))
+                    .col(integer(ImportFiles::Part))
                     .col(uuid(ImportFiles::CompanyId))
                     .col(blob(ImportFiles::Content))
-                    .col(big_integer(ImportFiles::Size))
+                    .primary_key(Index::create().col(ImportFiles::JobId).col(ImportFiles::Part))
                     .to_owned(),
             )
             .await?;

@@ -5,9 +5,10 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub job_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub part: i32,
     pub company_id: Uuid,
     pub content: Vec<u8>,
-    pub size: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

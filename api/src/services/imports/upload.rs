@@ -114,7 +114,8 @@ pub async fn upload(app: &AppState, caller: &Caller, file_name: String, bytes: V
         failure_reason: None,
     };
     let txn = crate::services::begin(app).await?;
-    files::store(&txn, job_id, company_id, bytes).await?;
+    files::store(&txn, job_id, company_id, &bytes).await?;
+    drop(bytes);
     jobs::insert(&txn, &job).await?;
     crate::services::commit(txn).await?;
     tracing::info!(%job_id, rows = job.row_count, "import uploaded");

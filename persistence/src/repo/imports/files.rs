@@ -1,4 +1,4 @@
-//! Uploaded files, kept in the database so any replica can read them again.
+//! Uploaded files, kept in the database beside their job, in parts.
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
@@ -6,10 +6,13 @@ use uuid::Uuid;
 use crate::entities::import_file::{ActiveModel, Entity};
 use crate::error::Result;
 
-pub async fn store(db: &impl ConnectionTrait, job_id: Uuid, company_id: Uuid, content: Vec<u8>) -> Result<()> {
-    let size = content.len() as i64;
-    Entity::insert(ActiveModel { job_id: Set(job_id), company_id: Set(company_id), content: Set(content), size: Set(size) })
-        .exec_without_returning(db)
-        .await?;
+/// Bytes per stored part.
+const PART: usize = 4 << 20;
+
+pub async fn store(db: &impl ConnectionTrait, job_id: Uuid, company_id: Uuid, content: &[u8]) -> Result<()> {
+    for (part, bytes) in content.chunks(PART).enumerate() {
+        let row = ActiveModel { job_id: Set(job_id), part: Set(part as i32), company_id: Set(company_id), content: Set(bytes.to_vec()) };
+        Entity::insert(row).exec_without_returning(db).await?;
+    }
     Ok(())
 }
