@@ -87,12 +87,18 @@ async fn apply_batch(
         });
     };
 
-    // Onboardings: one lookup for the whole batch; a taken e-mail is a conflict.
-    let onboardings: Vec<&RowPlan> = pending.iter().copied().filter(|p| p.event == Event::Onboarding).collect();
+    // One lookup each for the batch's onboardings (a taken e-mail is a conflict)
+    // and its updates and offboardings (applied only to the version the dry run saw).
+    let (onboardings, changes): (Vec<&RowPlan>, Vec<&RowPlan>) = pending.iter().copied().partition(|p| p.event == Event::Onboarding);
     let emails: Vec<EmailAddress> = onboardings.iter().map(|p| target(p).map(|t| t.email.clone())).collect::<Result<_>>()?;
-    let taken: HashSet<EmailAddress> =
-        employees::find_by_emails(db, company_id, &emails).await?.into_iter().map(|s| s.employee.email).collect();
-    let mut new_employees = Vec::new();
+    let ids: Vec<Uuid> = changes.iter().map(|p| target(p).map(|t| t.id)).collect::<Result<_>>()?;
+    let (taken, current) =
+        tokio::try_join!(employees::find_by_emails(db, company_id, &emails), employees::find_many_for_update(db, company_id, &ids),)?;
+    let taken: HashSet<EmailAddress> = taken.into_iter().map(|s| s.employee.email).collect();
+    let current: HashMap<Uuid, (Employee, chrono::DateTime<chrono::Utc>)> =
+        current.into_iter().map(|s| (s.employee.id, (s.employee, s.created_at))).collect();
+
+    let mut new_employees = Vec::with_capacity(onboardings.len());
     let mut due = Vec::new();
     for plan in onboardings {
         let t = target(plan)?;
@@ -109,17 +115,6 @@ async fn apply_batch(
         records.push((plan.row_number, plan.event.code().into(), None));
         new_employees.push(t.clone());
     }
-    employees::insert_many(db, &new_employees, now).await?;
-    grants::grant_many(db, company_id, &due, now).await?;
-
-    // Updates and offboardings: applied only to the version the dry run saw.
-    let changes: Vec<&RowPlan> = pending.iter().copied().filter(|p| p.event != Event::Onboarding).collect();
-    let ids: Vec<Uuid> = changes.iter().map(|p| target(p).map(|t| t.id)).collect::<Result<_>>()?;
-    let current: HashMap<Uuid, (Employee, chrono::DateTime<chrono::Utc>)> = employees::find_many_for_update(db, company_id, &ids)
-        .await?
-        .into_iter()
-        .map(|s| (s.employee.id, (s.employee, s.created_at)))
-        .collect();
     let mut changed = Vec::with_capacity(changes.len());
     for plan in changes {
         let t = target(plan)?;
@@ -136,8 +131,16 @@ async fn apply_batch(
             }
         }
     }
-    employees::overwrite_many(db, &changed, now).await?;
-    audit::record_many(db, &audit_entries).await?;
-    applied::record_chunk(db, ctl.run.id, chunk, &records).await?;
+    // The writes are independent but for grants, which follow their employees; issued
+    // together, one statement is built while the connection runs another.
+    tokio::try_join!(
+        async {
+            employees::insert_many(db, &new_employees, now).await?;
+            grants::grant_many(db, company_id, &due, now).await
+        },
+        employees::overwrite_many(db, &changed, now),
+        audit::record_many(db, &audit_entries),
+        applied::record_chunk(db, ctl.run.id, chunk, &records),
+    )?;
     Ok(records.into_iter().map(|(row, outcome, _)| (row, outcome)).collect())
 }
