@@ -134,10 +134,10 @@ async fn plan_page(app: &AppState, ctx: &PlanningContext, staged: Vec<rows::Stag
     let mut planner = ctx.planner();
     for row in &staged {
         let earlier = row.duplicate_of.filter(|first| *first < first_row);
-        if let (Some(first), Some(key)) = (earlier, email_key(&row.cells, email_column)) {
-            if let Ok(email) = EmailAddress::parse(&key) {
-                planner.mark_seen(email, first);
-            }
+        if let (Some(first), Some(key)) = (earlier, email_key(&row.cells, email_column))
+            && let Ok(email) = EmailAddress::parse(&key)
+        {
+            planner.mark_seen(email, first);
         }
     }
     plan_rows(&app.db.conn, ctx, &mut planner, staged).await
