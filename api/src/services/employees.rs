@@ -5,9 +5,9 @@ use chrono::NaiveDate;
 use roster_domain::{ChangeSource, Company, Employee, EmployeeChanges, EmployeeDraft, RuleContext, budget};
 use roster_persistence::ConnectionTrait;
 use roster_persistence::repo::audit::{self, AuditEntry};
+use roster_persistence::repo::codec::employee_to_json;
 use roster_persistence::repo::employees::{self, EmployeeFilter, Page, StoredEmployee};
 use roster_persistence::repo::{companies, grants, groups, policies};
-use serde_json::json;
 use uuid::Uuid;
 
 use super::{begin, commit};
@@ -26,25 +26,6 @@ async fn known_groups(app: &AppState, company_id: Uuid, group: Option<Uuid>) -> 
     Ok(groups::existing_ids(&app.db.conn, company_id, &group.into_iter().collect::<Vec<_>>()).await?)
 }
 
-/// What the audit trail keeps of an employee.
-pub fn snapshot(e: &Employee) -> serde_json::Value {
-    json!({
-        "email": e.email.as_str(),
-        "firstName": e.first_name,
-        "lastName": e.last_name,
-        "prefix": e.prefix,
-        "onboardingDate": e.onboarding_date,
-        "offboardingDate": e.offboarding_date,
-        "birthday": e.birthday,
-        "workAnniversary": e.work_anniversary,
-        "language": e.language.code(),
-        "companyGroupId": e.company_group_id,
-        "phone": e.phone,
-        "customFields": e.custom_fields,
-        "version": e.version,
-    })
-}
-
 async fn audit_change(
     db: &impl ConnectionTrait,
     app: &AppState,
@@ -60,8 +41,8 @@ async fn audit_change(
         employee_id: Some(after.id),
         job_id: None,
         row_number: None,
-        before: before.map(snapshot),
-        after: Some(snapshot(after)),
+        before: before.map(employee_to_json),
+        after: Some(employee_to_json(after)),
         at: app.clock.now(),
     };
     Ok(audit::record(db, &entry).await?)

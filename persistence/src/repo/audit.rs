@@ -1,10 +1,11 @@
 //! The audit trail: who changed which employee, from which job and row, before → after.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, DbBackend};
 use uuid::Uuid;
 
-use crate::entities::audit_log::{ActiveModel, Entity};
+use crate::entities::audit_log::{Column, Entity};
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -17,8 +18,9 @@ pub struct AuditEntry {
     pub employee_id: Option<Uuid>,
     pub job_id: Option<Uuid>,
     pub row_number: Option<i32>,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
+    /// The employee before and after, as JSON text (`codec::employee_to_json`).
+    pub before: Option<String>,
+    pub after: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -26,25 +28,43 @@ pub async fn record(db: &impl ConnectionTrait, entry: &AuditEntry) -> Result<()>
     record_many(db, std::slice::from_ref(entry)).await
 }
 
-/// Many entries in multi-row statements (a sync batch).
+/// Many entries in multi-row statements (a sync batch). The JSON goes in as
+/// text, serialised once (cast to jsonb on PostgreSQL), not as a value tree.
 pub async fn record_many(db: &impl ConnectionTrait, entries: &[AuditEntry]) -> Result<()> {
+    let backend = db.get_database_backend();
+    let json = |text: &Option<String>| {
+        let value = Expr::val(text.clone());
+        if backend == DbBackend::Postgres { value.cast_as("jsonb") } else { value }
+    };
     for chunk in entries.chunks(200) {
-        Entity::insert_many(chunk.iter().map(to_active)).exec_without_returning(db).await?;
+        let mut insert = Query::insert();
+        insert.into_table(Entity).columns([
+            Column::Id,
+            Column::CompanyId,
+            Column::Actor,
+            Column::Action,
+            Column::EmployeeId,
+            Column::JobId,
+            Column::RowNumber,
+            Column::Before,
+            Column::After,
+            Column::At,
+        ]);
+        for entry in chunk {
+            insert.values_panic([
+                Expr::val(Uuid::now_v7()),
+                Expr::val(entry.company_id),
+                Expr::val(entry.actor.clone()),
+                Expr::val(entry.action.clone()),
+                Expr::val(entry.employee_id),
+                Expr::val(entry.job_id),
+                Expr::val(entry.row_number),
+                json(&entry.before),
+                json(&entry.after),
+                Expr::val(entry.at),
+            ]);
+        }
+        db.execute(&insert).await?;
     }
     Ok(())
-}
-
-fn to_active(entry: &AuditEntry) -> ActiveModel {
-    ActiveModel {
-        id: Set(Uuid::now_v7()),
-        company_id: Set(entry.company_id),
-        actor: Set(entry.actor.clone()),
-        action: Set(entry.action.clone()),
-        employee_id: Set(entry.employee_id),
-        job_id: Set(entry.job_id),
-        row_number: Set(entry.row_number),
-        before: Set(entry.before.clone()),
-        after: Set(entry.after.clone()),
-        at: Set(entry.at),
-    }
 }

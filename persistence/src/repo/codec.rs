@@ -9,7 +9,6 @@ use std::borrow::Cow;
 use chrono::{Datelike, NaiveDate};
 use roster_domain::import::{Cell, Event, FieldChange, RowIssue, RowPlan, Severity};
 use roster_domain::{Currency, EmailAddress, Employee, GrantDue, Language, Money};
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::employees::login_code;
@@ -20,9 +19,9 @@ fn corrupt(what: &str) -> RepoError {
     RepoError::Corrupt(format!("stored {what} cannot be read"))
 }
 
-/// An employee as JSON, for the audit trail.
-pub fn employee_to_json(e: &Employee) -> Value {
-    serde_json::to_value(EmployeeData::of(e)).unwrap_or_default()
+/// An employee as JSON text, for the audit trail.
+pub fn employee_to_json(e: &Employee) -> String {
+    serde_json::to_string(&EmployeeData::of(e)).unwrap_or_else(|_| "{}".into())
 }
 
 /// An employee as a plan stores it (typed, so storing a million is cheap).
