@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use roster_domain::{EmailAddress, Employee, EmployeeStatus, Language, LoginState};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, OnConflict};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
@@ -116,16 +116,64 @@ pub async fn insert(db: &impl ConnectionTrait, employee: &Employee, now: DateTim
     Ok(StoredEmployee { employee: employee.clone(), created_at: now, updated_at: now })
 }
 
+/// Every column, in the order `row_values` gives them.
+const COLUMNS: [Column; 18] = [
+    Column::Id,
+    Column::CompanyId,
+    Column::Email,
+    Column::FirstName,
+    Column::LastName,
+    Column::Prefix,
+    Column::OnboardingDate,
+    Column::OffboardingDate,
+    Column::Birthday,
+    Column::WorkAnniversary,
+    Column::Language,
+    Column::CompanyGroupId,
+    Column::Phone,
+    Column::CustomFields,
+    Column::LoginState,
+    Column::Version,
+    Column::CreatedAt,
+    Column::UpdatedAt,
+];
+
+/// One row for a multi-row statement. Custom fields go in as JSON text,
+/// serialised once (cast to jsonb on PostgreSQL) rather than as a value tree.
+fn row_values(e: &Employee, created_at: DateTime<Utc>, updated_at: DateTime<Utc>, backend: DbBackend) -> [Expr; 18] {
+    let custom_fields = Expr::val(serde_json::to_string(&e.custom_fields).unwrap_or_else(|_| "{}".into()));
+    [
+        Expr::val(e.id),
+        Expr::val(e.company_id),
+        Expr::val(e.email.as_str()),
+        Expr::val(e.first_name.as_str()),
+        Expr::val(e.last_name.as_str()),
+        Expr::val(e.prefix.clone()),
+        Expr::val(e.onboarding_date),
+        Expr::val(e.offboarding_date),
+        Expr::val(e.birthday),
+        Expr::val(e.work_anniversary),
+        Expr::val(e.language.code()),
+        Expr::val(e.company_group_id),
+        Expr::val(e.phone.clone()),
+        if backend == DbBackend::Postgres { custom_fields.cast_as("jsonb") } else { custom_fields },
+        Expr::val(login_code(e.login_state)),
+        Expr::val(e.version),
+        Expr::val(created_at),
+        Expr::val(updated_at),
+    ]
+}
+
 /// Inserts many new employees in multi-row statements (an import's onboardings).
 pub async fn insert_many(db: &impl ConnectionTrait, employees: &[Employee], now: DateTime<Utc>) -> Result<()> {
+    let backend = db.get_database_backend();
     for chunk in employees.chunks(200) {
-        let rows = chunk.iter().map(|e| {
-            let mut row = to_active(e);
-            row.created_at = Set(now);
-            row.updated_at = Set(now);
-            row
-        });
-        Entity::insert_many(rows).exec_without_returning(db).await?;
+        let mut insert = Query::insert();
+        insert.into_table(Entity).columns(COLUMNS);
+        for e in chunk {
+            insert.values_panic(row_values(e, now, now, backend));
+        }
+        db.execute(&insert).await?;
     }
     Ok(())
 }
@@ -161,32 +209,33 @@ pub async fn find_many_for_update(db: &impl ConnectionTrait, company_id: Uuid, i
 /// Writes changed employees in multi-row upserts. The caller read them with
 /// `find_many_for_update` in the same transaction and checked their versions.
 pub async fn overwrite_many(db: &impl ConnectionTrait, changed: &[(Employee, DateTime<Utc>)], now: DateTime<Utc>) -> Result<()> {
+    let backend = db.get_database_backend();
     for chunk in changed.chunks(200) {
-        let rows = chunk.iter().map(|(e, created_at)| {
-            let mut row = to_active(e);
-            row.created_at = Set(*created_at);
-            row.updated_at = Set(now);
-            row
-        });
-        let overwrite = OnConflict::column(Column::Id)
-            .update_columns([
-                Column::FirstName,
-                Column::LastName,
-                Column::Prefix,
-                Column::OnboardingDate,
-                Column::OffboardingDate,
-                Column::Birthday,
-                Column::WorkAnniversary,
-                Column::Language,
-                Column::CompanyGroupId,
-                Column::Phone,
-                Column::CustomFields,
-                Column::LoginState,
-                Column::Version,
-                Column::UpdatedAt,
-            ])
-            .to_owned();
-        Entity::insert_many(rows).on_conflict(overwrite).exec_without_returning(db).await?;
+        let mut insert = Query::insert();
+        insert.into_table(Entity).columns(COLUMNS).on_conflict(
+            OnConflict::column(Column::Id)
+                .update_columns([
+                    Column::FirstName,
+                    Column::LastName,
+                    Column::Prefix,
+                    Column::OnboardingDate,
+                    Column::OffboardingDate,
+                    Column::Birthday,
+                    Column::WorkAnniversary,
+                    Column::Language,
+                    Column::CompanyGroupId,
+                    Column::Phone,
+                    Column::CustomFields,
+                    Column::LoginState,
+                    Column::Version,
+                    Column::UpdatedAt,
+                ])
+                .to_owned(),
+        );
+        for (e, created_at) in chunk {
+            insert.values_panic(row_values(e, *created_at, now, backend));
+        }
+        db.execute(&insert).await?;
     }
     Ok(())
 }

@@ -114,7 +114,10 @@ async fn r_imp_12_a_sync_killed_midway_resumes_after_restart_and_applies_every_r
     assert_eq!(applied_rows(&database_url).await, rows as i64, "one applied marker per row");
     assert_eq!(count("SELECT COUNT(*) FROM audit_log WHERE action = 'import.onboarding'").await, rows as i64, "one audit entry per row");
     assert_eq!(
-        count("SELECT COUNT(*) FROM audit_log WHERE action = 'import.onboarding' AND before IS NULL AND after->>'email' LIKE '%@acme.test'").await,
+        count(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'import.onboarding' AND before IS NULL AND after->>'email' LIKE '%@acme.test'"
+        )
+        .await,
         rows as i64,
         "the audit trail keeps each new employee as a JSON object"
     );
