@@ -212,26 +212,9 @@ pub async fn overwrite_many(db: &impl ConnectionTrait, changed: &[(Employee, Dat
     let backend = db.get_database_backend();
     for chunk in changed.chunks(200) {
         let mut insert = Query::insert();
-        insert.into_table(Entity).columns(COLUMNS).on_conflict(
-            OnConflict::column(Column::Id)
-                .update_columns([
-                    Column::FirstName,
-                    Column::LastName,
-                    Column::Prefix,
-                    Column::OnboardingDate,
-                    Column::OffboardingDate,
-                    Column::Birthday,
-                    Column::WorkAnniversary,
-                    Column::Language,
-                    Column::CompanyGroupId,
-                    Column::Phone,
-                    Column::CustomFields,
-                    Column::LoginState,
-                    Column::Version,
-                    Column::UpdatedAt,
-                ])
-                .to_owned(),
-        );
+        // Identity, e-mail and creation time never change on an overwrite.
+        let changeable = COLUMNS.into_iter().filter(|c| !matches!(c, Column::Id | Column::CompanyId | Column::Email | Column::CreatedAt));
+        insert.into_table(Entity).columns(COLUMNS).on_conflict(OnConflict::column(Column::Id).update_columns(changeable).to_owned());
         for (e, created_at) in chunk {
             insert.values_panic(row_values(e, *created_at, now, backend));
         }
