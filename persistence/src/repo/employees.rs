@@ -5,13 +5,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use roster_domain::{EmailAddress, Employee, EmployeeStatus, Language, LoginState};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, OnConflict, Query};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;
 
 use super::stored;
-use crate::entities::employee::{ActiveModel, Column, Entity, Model};
+use crate::entities::employee::{Column, Entity, Model};
 use crate::error::{RepoError, Result};
 
 /// An employee as stored, with what only storage knows.
@@ -84,35 +82,10 @@ fn to_domain(m: Model) -> Result<StoredEmployee> {
     })
 }
 
-fn to_active(e: &Employee) -> ActiveModel {
-    ActiveModel {
-        id: Set(e.id),
-        company_id: Set(e.company_id),
-        email: Set(e.email.as_str().to_string()),
-        first_name: Set(e.first_name.clone()),
-        last_name: Set(e.last_name.clone()),
-        prefix: Set(e.prefix.clone()),
-        onboarding_date: Set(e.onboarding_date),
-        offboarding_date: Set(e.offboarding_date),
-        birthday: Set(e.birthday),
-        work_anniversary: Set(e.work_anniversary),
-        language: Set(e.language.code().to_string()),
-        company_group_id: Set(e.company_group_id),
-        phone: Set(e.phone.clone()),
-        custom_fields: Set(serde_json::to_value(&e.custom_fields).unwrap_or_default()),
-        login_state: Set(login_code(e.login_state).to_string()),
-        version: Set(e.version),
-        ..Default::default()
-    }
-}
-
 /// Fails with `Conflict { constraint: "employees_company_email_key" }` when the
 /// company already has that e-mail (R-EMP-1).
 pub async fn insert(db: &impl ConnectionTrait, employee: &Employee, now: DateTime<Utc>) -> Result<StoredEmployee> {
-    let mut row = to_active(employee);
-    row.created_at = Set(now);
-    row.updated_at = Set(now);
-    Entity::insert(row).exec_without_returning(db).await?;
+    insert_many(db, std::slice::from_ref(employee), now).await?;
     Ok(StoredEmployee { employee: employee.clone(), created_at: now, updated_at: now })
 }
 
@@ -180,16 +153,19 @@ pub async fn insert_many(db: &impl ConnectionTrait, employees: &[Employee], now:
 
 /// Writes `employee` if the stored version is still `read_version`; `Stale` otherwise.
 pub async fn update(db: &impl ConnectionTrait, employee: &Employee, read_version: i64, now: DateTime<Utc>) -> Result<()> {
-    let mut row = to_active(employee);
-    row.updated_at = Set(now);
-    let result = Entity::update_many()
-        .set(row)
-        .filter(Column::Id.eq(employee.id))
-        .filter(Column::CompanyId.eq(employee.company_id))
-        .filter(Column::Version.eq(read_version))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 1 { Ok(()) } else { Err(RepoError::Stale) }
+    let values = COLUMNS
+        .into_iter()
+        .zip(row_values(employee, now, now, db.get_database_backend()))
+        .filter(|(c, _)| !matches!(c, Column::Id | Column::CompanyId | Column::CreatedAt));
+    let mut statement = Query::update();
+    statement
+        .table(Entity)
+        .values(values)
+        .and_where(Column::Id.eq(employee.id))
+        .and_where(Column::CompanyId.eq(employee.company_id))
+        .and_where(Column::Version.eq(read_version));
+    let result = db.execute(&statement).await?;
+    if result.rows_affected() == 1 { Ok(()) } else { Err(RepoError::Stale) }
 }
 
 /// Reads employees that a batch is about to change, locked: `FOR UPDATE` on

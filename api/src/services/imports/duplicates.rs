@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::error::Result;
 
 /// The e-mail a row gives, as it is compared: trimmed and lower-cased.
-pub fn email_key(cells: &[Cell], email_column: Option<usize>) -> Option<String> {
+fn email_key(cells: &[Cell], email_column: Option<usize>) -> Option<String> {
     email_column.and_then(|c| cells.get(c)).and_then(Cell::text).map(|t| t.to_lowercase())
 }
 

@@ -39,7 +39,7 @@ pub async fn runs_of(app: &AppState, job: &StoredJob) -> Result<Vec<StoredRun>> 
     Ok(runs::for_job(&app.db.conn, job.id).await?)
 }
 
-fn email_column(columns: &[StoredColumn]) -> Option<usize> {
+pub(super) fn email_column(columns: &[StoredColumn]) -> Option<usize> {
     columns.iter().find(|c| c.mapping.field == Some(FieldKey::Standard(StandardField::Email))).map(|c| c.mapping.index)
 }
 

@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use roster_domain::import::{Event, FieldKey, JobStatus, RowIssue, RowPlan, RunMode, RunStatus, Severity, StandardField};
-use roster_domain::{EmailAddress, GrantDue};
+use roster_domain::GrantDue;
+use roster_domain::import::validate::row_email;
+use roster_domain::import::{Event, JobStatus, RowIssue, RowPlan, RunMode, RunStatus, Severity};
 use roster_persistence::repo::imports::jobs::StoredJob;
 use roster_persistence::repo::imports::runs::{self, StoredRun};
 use roster_persistence::repo::imports::{applied, plans, rows};
 use uuid::Uuid;
 
-use super::duplicates::email_key;
 use super::planning::{PlanningContext, plan_rows};
 use crate::error::Result;
 use crate::state::AppState;
@@ -90,7 +90,7 @@ pub fn conflict_issue(detail: Option<String>) -> RowIssue {
 const SCAN_BATCH: usize = 1000;
 
 /// The preview: rows planned as a dry run would, without storing anything.
-/// Duplicates on earlier pages are found through the staged e-mail keys.
+/// Duplicates on earlier pages are found through the rows' staged duplicate markers.
 async fn preview(app: &AppState, job: &StoredJob, first: u64, after: u32, only_issues: bool) -> Result<(Vec<RowView>, bool, u64)> {
     let db = &app.db.conn;
     let ctx = PlanningContext::load(db, job, app.clock.now()).await?;
@@ -130,12 +130,10 @@ async fn preview(app: &AppState, job: &StoredJob, first: u64, after: u32, only_i
 /// Plans one page, seeding the planner with e-mails first seen on earlier rows.
 async fn plan_page(app: &AppState, ctx: &PlanningContext, staged: Vec<rows::StagedRow>) -> Result<Vec<RowPlan>> {
     let Some(first_row) = staged.first().map(|r| r.row_number) else { return Ok(Vec::new()) };
-    let email_column = ctx.mapping.iter().find(|m| m.field == Some(FieldKey::Standard(StandardField::Email))).map(|m| m.index);
     let mut planner = ctx.planner();
     for row in &staged {
-        let earlier = row.duplicate_of.filter(|first| *first < first_row);
-        if let (Some(first), Some(key)) = (earlier, email_key(&row.cells, email_column))
-            && let Ok(email) = EmailAddress::parse(&key)
+        if let Some(first) = row.duplicate_of.filter(|first| *first < first_row)
+            && let Some(email) = row_email(&row.cells, &ctx.mapping)
         {
             planner.mark_seen(email, first);
         }

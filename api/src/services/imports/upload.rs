@@ -3,7 +3,7 @@
 //! database through a bounded channel, so memory stays flat on large sheets.
 
 use roster_domain::import::mapping::propose;
-use roster_domain::import::{Cell, FieldKey, JobStatus, StandardField};
+use roster_domain::import::{Cell, JobStatus};
 use roster_persistence::repo::imports::files;
 use roster_persistence::repo::imports::jobs::{self, StoredColumn, StoredJob};
 use roster_persistence::repo::imports::rows::{self, StagedRow};
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::duplicates::FirstRows;
 use super::file_error;
+use super::flow::email_column;
 use crate::auth::{Caller, Permission};
 use crate::error::{ApiError, Result, UserError};
 use crate::sheets::read::{RowSink, detect};
@@ -130,12 +131,7 @@ async fn stage(app: &AppState, job_id: Uuid, rx: &mut mpsc::Receiver<Message>) -
             Message::Header(sheet, headers) => {
                 staging.sheet = sheet;
                 staging.columns = propose(&headers).into_iter().map(|mapping| StoredColumn { mapping, samples: Vec::new() }).collect();
-                let email_column = staging
-                    .columns
-                    .iter()
-                    .find(|c| c.mapping.field == Some(FieldKey::Standard(StandardField::Email)))
-                    .map(|c| c.mapping.index);
-                staging.first_rows = FirstRows::new(email_column);
+                staging.first_rows = FirstRows::new(email_column(&staging.columns));
             }
             Message::Rows(batch) => {
                 let staged: Vec<StagedRow> = batch
