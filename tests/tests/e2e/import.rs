@@ -521,3 +521,47 @@ async fn r_imp_10_updates_and_offboardings_are_applied_and_audited_with_before_a
     let edited = app.data(&admin, edit, json!({ "i": { "id": created["employee"]["id"], "firstName": "Johan" } })).await;
     assert_eq!(edited["updateEmployee"]["employee"]["firstName"], "Johan");
 }
+
+/// R-IMP-13 in the preview: a repeat is flagged on any page, also when its first
+/// row is on an earlier one, and again after the e-mail column is remapped.
+#[tokio::test]
+async fn r_imp_13_duplicates_are_flagged_across_preview_pages_and_after_a_remap() {
+    let app = spawn_app().await;
+    let company = app.create_company("Acme").await;
+    let admin = admin(company);
+    let csv = "Email,First name,Last name,custom_private_email\n\
+               a@acme.test,Ann,One,p@home.test\n\
+               b@acme.test,Bob,Two,p@home.test\n\
+               a@acme.test,Cas,Three,r@home.test\n";
+    let job = app.upload(&admin, "people.csv", csv.as_bytes().to_vec()).await;
+    let id = job["job"]["id"].as_str().unwrap().to_string();
+    let query = "query($id: UUID!, $after: String) { importJob(id: $id) { rows(first: 1, after: $after) { pageInfo { endCursor } edges { node { rowNumber issues { code message } } } } } }";
+    let row_alone = |after: Value| {
+        let (app, admin, id) = (&app, &admin, &id);
+        async move {
+            let data = app.data(admin, query, json!({ "id": id, "after": after })).await;
+            let rows = data["importJob"]["rows"].clone();
+            (rows["edges"][0]["node"].clone(), rows["pageInfo"]["endCursor"].clone())
+        }
+    };
+    let duplicate = |node: &Value| node["issues"].as_array().unwrap().iter().find(|i| i["code"] == "DUPLICATE_EMAIL").cloned();
+
+    let (first, cursor) = row_alone(Value::Null).await;
+    assert!(duplicate(&first).is_none(), "{first}");
+    let (second, cursor) = row_alone(cursor).await;
+    assert!(duplicate(&second).is_none(), "{second}");
+    let (third, _) = row_alone(cursor).await;
+    assert_eq!(third["rowNumber"], 4);
+    let issue = duplicate(&third).unwrap_or_else(|| panic!("row 4 repeats row 2 from an earlier page: {third}"));
+    assert!(issue["message"].as_str().unwrap().contains("row 2"), "{issue}");
+
+    // Remapped, the e-mail comes from the private column: row 3 repeats row 2, row 4 is new.
+    let mapped =
+        app.map_columns(&admin, &id, json!([{ "columnIndex": 0, "fieldKey": null }, { "columnIndex": 3, "fieldKey": "email" }])).await;
+    assert!(mapped["userErrors"].as_array().unwrap().is_empty(), "{mapped}");
+    let (_, cursor) = row_alone(Value::Null).await;
+    let (second, cursor) = row_alone(cursor).await;
+    assert!(duplicate(&second).is_some(), "p@home.test repeats row 2: {second}");
+    let (third, _) = row_alone(cursor).await;
+    assert!(duplicate(&third).is_none(), "r@home.test appears once: {third}");
+}
