@@ -40,8 +40,8 @@ enum Command {
         /// Seconds a run's lease lasts without a heartbeat before another runner takes it over.
         #[arg(long, env = "ROSTER_LEASE_SECONDS", default_value_t = 30)]
         lease_seconds: u64,
-        /// Rows per batch (a sync commits once per batch).
-        #[arg(long, env = "ROSTER_BATCH_SIZE", default_value_t = 1000)]
+        /// Rows per batch (a sync commits once per batch; larger batches mean fewer commits).
+        #[arg(long, env = "ROSTER_BATCH_SIZE", default_value_t = 5000)]
         batch_size: u64,
         /// Pause between batches in milliseconds, to spare a busy database.
         #[arg(long, env = "ROSTER_BATCH_PAUSE_MS", default_value_t = 0)]

@@ -28,7 +28,8 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
     // A dry run writes nothing but its plans, so a taken-over one starts again.
     plans::delete(db, ctl.run.id).await?;
     let ctx = Arc::new(PlanningContext::load(db, &job, app.clock.now()).await?);
-    let batch_size = usize::try_from(app.imports.runner.batch_size).unwrap_or(usize::MAX).max(1);
+    let runner = &app.imports.runner;
+    let batch_size = usize::try_from(runner.batch_size.min(runner.plan_chunk_rows)).unwrap_or(usize::MAX).max(1);
     let (to_planner, mut planner_inbox) = mpsc::channel::<(Vec<StagedRow>, Existing)>(2);
     let (to_writer, mut writer_inbox) = mpsc::channel::<Planned>(2);
 

@@ -21,8 +21,11 @@ pub struct RunnerSettings {
     pub concurrency: usize,
     /// A run whose lease is not renewed for this long is taken over.
     pub lease: Duration,
-    /// Rows per batch (one transaction per batch in a sync).
+    /// Rows per batch: a sync commits once per batch, of whole plan chunks.
     pub batch_size: u64,
+    /// Rows per stored plan chunk at most (the dry run plans a chunk at a time, the
+    /// sync holds one at a time): bounds memory whatever the batch size.
+    pub plan_chunk_rows: u64,
     /// How often the queue is polled when nothing woke the runner.
     pub poll: Duration,
     /// Pause between batches, to spare a busy database.
@@ -35,7 +38,8 @@ impl Default for RunnerSettings {
             enabled: true,
             concurrency: 2,
             lease: Duration::from_secs(30),
-            batch_size: 1000,
+            batch_size: 5000,
+            plan_chunk_rows: 1000,
             poll: Duration::from_millis(500),
             batch_pause: Duration::ZERO,
         }

@@ -1,18 +1,24 @@
 //! R-IMP-11..14: the sync applies the dry run's plan in batches, one transaction
 //! per batch. Each applied row is recorded in the same transaction, so after a
 //! crash the resumed sync skips it: nothing is applied twice, nothing half.
-//! Batches are the dry run's plan chunks; writes are multi-row statements.
+//! A batch is one or more of the dry run's plan chunks; writes are multi-row statements.
+//! Within a batch, reading and building run a chunk ahead of the writes: the next
+//! chunk's statements are built on a blocking thread while the database runs this one's.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use roster_domain::import::{Event, RowPlan, Summary};
 use roster_domain::{EmailAddress, Employee};
-use roster_persistence::ConnectionTrait;
 use roster_persistence::repo::audit::{self, AuditEntry};
 use roster_persistence::repo::codec::employee_to_json;
-use roster_persistence::repo::imports::{applied, jobs, plans};
+use roster_persistence::repo::imports::applied::{self, Outcome};
+use roster_persistence::repo::imports::{jobs, plans};
+use roster_persistence::repo::writes::WriteBatch;
 use roster_persistence::repo::{companies, employees, grants};
+use roster_persistence::{ConnectionTrait, DatabaseTransaction};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::control::{Next, RunControl};
@@ -20,127 +26,217 @@ use super::runner::Ending;
 use crate::error::{ApiError, Result};
 use crate::services::{begin, commit};
 
+/// What every chunk of this sync is applied with.
+struct Applying {
+    company_id: Uuid,
+    job_id: Uuid,
+    run_id: Uuid,
+    plan_run: Uuid,
+    actor: String,
+    today: NaiveDate,
+}
+
+/// A chunk ready to write: its statements and each row's outcome once they ran.
+struct Prepared {
+    writes: WriteBatch,
+    events: Vec<Event>,
+}
+
 pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
     let app = ctl.app.clone();
     let db = &app.db.conn;
     let plan_run = ctl.run.plan_run_id.ok_or_else(|| ApiError::Internal("a sync without a dry run to apply".into()))?;
     let job = jobs::get(db, ctl.run.job_id).await?;
     let company = companies::get(db, job.company_id).await?;
-    let today = company.today(app.clock.now());
+    let applying = Arc::new(Applying {
+        company_id: job.company_id,
+        job_id: job.id,
+        run_id: ctl.run.id,
+        plan_run,
+        actor: ctl.run.started_by.clone(),
+        today: company.today(app.clock.now()),
+    });
+    let per_transaction = app.imports.runner.batch_size.max(1);
     let (mut summary, mut processed, mut after) = (Summary::default(), 0u64, 0u32);
     loop {
-        let batch = plans::next_chunk(db, plan_run, after, false).await?;
-        let (Some(first), Some(last)) = (batch.first(), batch.last()) else { break };
-        let range = (first.row_number, last.row_number);
-        after = last.row_number;
-        let mut outcomes: HashMap<u32, String> =
-            applied::in_range(db, ctl.run.id, range.0, range.1).await?.into_iter().map(|(r, o)| (r, o.outcome)).collect();
-        let pending: Vec<&RowPlan> =
-            batch.iter().filter(|p| p.event.changes_directory() && !outcomes.contains_key(&p.row_number)).collect();
-        if !pending.is_empty() {
-            let txn = begin(&app).await?;
-            let recorded = apply_batch(&txn, ctl, job.company_id, job.id, today, range, &pending).await?;
-            commit(txn).await?;
-            outcomes.extend(recorded);
+        // A transaction takes whole plan chunks until it holds a batch's rows:
+        // fewer, larger commits, while at most two chunks are in memory.
+        let txn = Arc::new(begin(&app).await?);
+        let (to_writer, mut writer_inbox) = mpsc::channel::<Prepared>(1);
+        // The writer is a task of its own, so that reading and decoding the next
+        // chunk here never keeps it from handing the database its next statement.
+        let writer = tokio::spawn({
+            let txn = txn.clone();
+            async move {
+                let mut events = Vec::new();
+                while let Some(prepared) = writer_inbox.recv().await {
+                    prepared.writes.execute(&*txn).await?;
+                    events.extend(prepared.events);
+                }
+                Ok::<_, ApiError>(events)
+            }
+        });
+        let prepared = prepare_chunks(&txn, &app, applying.clone(), after, per_transaction, to_writer).await;
+        let written = writer.await.map_err(|e| ApiError::Internal(format!("the sync writer stopped: {e}")))?;
+        let (last_row, finished) = prepared?;
+        let events = written?;
+        let txn = Arc::try_unwrap(txn).map_err(|_| ApiError::Internal("the batch's transaction is still in use".into()))?;
+        commit(txn).await?;
+        after = last_row;
+        if !events.is_empty() {
+            processed += events.len() as u64;
+            for event in events {
+                summary.add(event);
+            }
+            match ctl.checkpoint("applying", processed, &summary).await? {
+                Next::Continue => {}
+                Next::Cancel => return Ok(Ending::Cancelled(summary)),
+                Next::Leave => return Ok(Ending::Left),
+            }
         }
-        for plan in &batch {
-            summary.add(outcomes.get(&plan.row_number).and_then(|o| Event::parse(o)).unwrap_or(plan.event));
-        }
-        processed += batch.len() as u64;
-        match ctl.checkpoint("applying", processed, &summary).await? {
-            Next::Continue => {}
-            Next::Cancel => return Ok(Ending::Cancelled(summary)),
-            Next::Leave => return Ok(Ending::Left),
+        if finished {
+            return Ok(Ending::Completed(summary));
         }
     }
-    Ok(Ending::Completed(summary))
+}
+
+/// Reads the chunks after `after` until a batch's rows, looks up what they need
+/// and builds their writes; returns the last row read and whether the plan ended.
+async fn prepare_chunks(
+    txn: &DatabaseTransaction,
+    app: &crate::state::AppState,
+    applying: Arc<Applying>,
+    mut after: u32,
+    per_transaction: u64,
+    to_writer: mpsc::Sender<Prepared>,
+) -> Result<(u32, bool)> {
+    let mut rows = 0u64;
+    while rows < per_transaction {
+        let chunk = plans::next_chunk(txn, applying.plan_run, after, false).await?;
+        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { return Ok((after, true)) };
+        let range = (first.row_number, last.row_number);
+        after = last.row_number;
+        rows += chunk.len() as u64;
+        let recorded = applied::in_range(txn, applying.run_id, range.0, range.1).await?;
+        let (emails, ids) = lookups(&chunk, &recorded)?;
+        // One lookup each for the chunk's onboardings (a taken e-mail is a conflict)
+        // and its updates and offboardings (applied only to the version the dry run saw).
+        let (taken, current) = tokio::try_join!(
+            employees::find_by_emails(txn, applying.company_id, &emails),
+            employees::find_many_for_update(txn, applying.company_id, &ids),
+        )?;
+        let seen = Seen {
+            taken: taken.into_iter().map(|s| s.employee.email).collect(),
+            current: current.into_iter().map(|s| (s.employee.id, (s.employee, s.created_at))).collect(),
+        };
+        let (applying, backend, now) = (applying.clone(), txn.get_database_backend(), app.clock.now());
+        let prepared =
+            tokio::task::spawn_blocking(move || build_chunk(&applying, WriteBatch::new(backend), range, chunk, recorded, &seen, now))
+                .await
+                .map_err(|e| ApiError::Internal(format!("building a sync chunk stopped: {e}")))??;
+        if to_writer.send(prepared).await.is_err() {
+            // The writer failed; its error ends the run.
+            break;
+        }
+    }
+    Ok((after, false))
+}
+
+/// The rows of a chunk that still have to be applied.
+fn pending<'a>(chunk: &'a [RowPlan], recorded: &'a HashMap<u32, Outcome>) -> impl Iterator<Item = &'a RowPlan> {
+    chunk.iter().filter(|p| p.event.changes_directory() && !recorded.contains_key(&p.row_number))
+}
+
+/// The e-mails to onboard and the employees to change, for the lookups.
+fn lookups(chunk: &[RowPlan], recorded: &HashMap<u32, Outcome>) -> Result<(Vec<EmailAddress>, Vec<Uuid>)> {
+    let (mut emails, mut ids) = (Vec::new(), Vec::new());
+    for plan in pending(chunk, recorded) {
+        let t = target(plan)?;
+        if plan.event == Event::Onboarding { emails.push(t.email.clone()) } else { ids.push(t.id) }
+    }
+    Ok((emails, ids))
+}
+
+/// What the lookups found: e-mails already taken, and the employees to change as stored.
+struct Seen {
+    taken: HashSet<EmailAddress>,
+    current: HashMap<Uuid, (Employee, DateTime<Utc>)>,
 }
 
 fn target(plan: &RowPlan) -> Result<&Employee> {
     plan.target.as_ref().ok_or_else(|| ApiError::Internal(format!("row {} has no planned employee", plan.row_number)))
 }
 
-/// Applies a batch's pending rows inside its transaction; returns each row's outcome.
-async fn apply_batch(
-    db: &impl ConnectionTrait,
-    ctl: &RunControl,
-    company_id: Uuid,
-    job_id: Uuid,
-    today: NaiveDate,
-    chunk: (u32, u32),
-    pending: &[&RowPlan],
-) -> Result<HashMap<u32, String>> {
-    let now = ctl.app.clock.now();
-    let mut records: Vec<(u32, String, Option<String>)> = Vec::with_capacity(pending.len());
-    let mut audit_entries = Vec::with_capacity(pending.len());
+/// Builds a chunk's writes (CPU only): employees, their grants, audit entries and
+/// every pending row's recorded outcome; rows applied before keep their outcome.
+fn build_chunk(
+    applying: &Applying,
+    mut writes: WriteBatch,
+    range: (u32, u32),
+    chunk: Vec<RowPlan>,
+    recorded: HashMap<u32, Outcome>,
+    seen: &Seen,
+    now: DateTime<Utc>,
+) -> Result<Prepared> {
+    let mut records: Vec<(u32, String, Option<String>)> = Vec::new();
+    let mut audit_entries = Vec::new();
     let mut audit = |plan: &RowPlan, before: Option<&Employee>, after: &Employee| {
         audit_entries.push(AuditEntry {
-            company_id,
-            actor: ctl.run.started_by.clone(),
+            company_id: applying.company_id,
+            actor: applying.actor.clone(),
             action: format!("import.{}", plan.event.code().to_lowercase()),
             employee_id: Some(after.id),
-            job_id: Some(job_id),
+            job_id: Some(applying.job_id),
             row_number: Some(plan.row_number as i32),
             before: before.map(employee_to_json),
             after: Some(employee_to_json(after)),
             at: now,
         });
     };
-
-    // One lookup each for the batch's onboardings (a taken e-mail is a conflict)
-    // and its updates and offboardings (applied only to the version the dry run saw).
-    let (onboardings, changes): (Vec<&RowPlan>, Vec<&RowPlan>) = pending.iter().copied().partition(|p| p.event == Event::Onboarding);
-    let emails: Vec<EmailAddress> = onboardings.iter().map(|p| target(p).map(|t| t.email.clone())).collect::<Result<_>>()?;
-    let ids: Vec<Uuid> = changes.iter().map(|p| target(p).map(|t| t.id)).collect::<Result<_>>()?;
-    let (taken, current) =
-        tokio::try_join!(employees::find_by_emails(db, company_id, &emails), employees::find_many_for_update(db, company_id, &ids),)?;
-    let taken: HashSet<EmailAddress> = taken.into_iter().map(|s| s.employee.email).collect();
-    let current: HashMap<Uuid, (Employee, chrono::DateTime<chrono::Utc>)> =
-        current.into_iter().map(|s| (s.employee.id, (s.employee, s.created_at))).collect();
-
-    let mut new_employees = Vec::with_capacity(onboardings.len());
-    let mut due = Vec::new();
-    for plan in onboardings {
+    let (mut new_employees, mut changed, mut due) = (Vec::new(), Vec::new(), Vec::new());
+    let mut outcomes: HashMap<u32, Event> = HashMap::new();
+    for plan in pending(&chunk, &recorded) {
         let t = target(plan)?;
-        if taken.contains(&t.email) {
-            records.push((
-                plan.row_number,
-                Event::Conflict.code().into(),
-                Some(format!("{} was added by someone else after the dry run; run a fresh dry run", t.email)),
-            ));
-            continue;
-        }
-        due.extend(plan.budgets.iter().filter(|g| g.granted_on <= today).map(|g| (t.id, g.clone())));
-        audit(plan, None, t);
-        records.push((plan.row_number, plan.event.code().into(), None));
-        new_employees.push(t.clone());
-    }
-    let mut changed = Vec::with_capacity(changes.len());
-    for plan in changes {
-        let t = target(plan)?;
-        match current.get(&t.id).filter(|(c, _)| Some(c.version) == plan.seen_version) {
-            None => records.push((
-                plan.row_number,
-                Event::Conflict.code().into(),
-                Some(format!("{} changed after the dry run; run a fresh dry run", t.email)),
-            )),
-            Some((before, created_at)) => {
-                changed.push((t.clone(), *created_at));
-                audit(plan, Some(before), t);
-                records.push((plan.row_number, plan.event.code().into(), None));
+        let conflict = if plan.event == Event::Onboarding {
+            if seen.taken.contains(&t.email) {
+                Some(format!("{} was added by someone else after the dry run; run a fresh dry run", t.email))
+            } else {
+                due.extend(plan.budgets.iter().filter(|g| g.granted_on <= applying.today).map(|g| (t.id, g.clone())));
+                audit(plan, None, t);
+                new_employees.push(t.clone());
+                None
             }
-        }
+        } else {
+            match seen.current.get(&t.id).filter(|(c, _)| Some(c.version) == plan.seen_version) {
+                None => Some(format!("{} changed after the dry run; run a fresh dry run", t.email)),
+                Some((before, created_at)) => {
+                    audit(plan, Some(before), t);
+                    changed.push((t.clone(), *created_at));
+                    None
+                }
+            }
+        };
+        let event = if conflict.is_some() { Event::Conflict } else { plan.event };
+        records.push((plan.row_number, event.code().into(), conflict));
+        outcomes.insert(plan.row_number, event);
     }
-    // The writes are independent but for grants, which follow their employees; issued
-    // together, one statement is built while the connection runs another.
-    tokio::try_join!(
-        async {
-            employees::insert_many(db, &new_employees, now).await?;
-            grants::grant_many(db, company_id, &due, now).await
-        },
-        employees::overwrite_many(db, &changed, now),
-        audit::record_many(db, &audit_entries),
-        applied::record_chunk(db, ctl.run.id, chunk, &records),
-    )?;
-    Ok(records.into_iter().map(|(row, outcome, _)| (row, outcome)).collect())
+    if !records.is_empty() {
+        employees::insert_many_into(&mut writes, &new_employees, now);
+        // Grants follow their employees (foreign key).
+        grants::grant_many_into(&mut writes, applying.company_id, &due, now);
+        employees::overwrite_many_into(&mut writes, &changed, now);
+        audit::record_many_into(&mut writes, &audit_entries);
+        applied::record_chunk_into(&mut writes, applying.run_id, range, &records);
+    }
+    let events = chunk
+        .iter()
+        .map(|p| {
+            outcomes
+                .get(&p.row_number)
+                .copied()
+                .or_else(|| recorded.get(&p.row_number).and_then(|o| Event::parse(&o.outcome)))
+                .unwrap_or(p.event)
+        })
+        .collect();
+    Ok(Prepared { writes, events })
 }

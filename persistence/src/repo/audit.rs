@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::entities::audit_log::{Column, Entity};
 use crate::error::Result;
+use crate::repo::writes::WriteBatch;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
@@ -28,10 +29,17 @@ pub async fn record(db: &impl ConnectionTrait, entry: &AuditEntry) -> Result<()>
     record_many(db, std::slice::from_ref(entry)).await
 }
 
-/// Many entries in multi-row statements (a sync batch). The JSON goes in as
-/// text, serialised once (cast to jsonb on PostgreSQL), not as a value tree.
+/// Many entries in multi-row statements (a sync batch).
 pub async fn record_many(db: &impl ConnectionTrait, entries: &[AuditEntry]) -> Result<()> {
-    let backend = db.get_database_backend();
+    let mut batch = WriteBatch::new(db.get_database_backend());
+    record_many_into(&mut batch, entries);
+    batch.execute(db).await
+}
+
+/// `record_many`, added to a batch to run later. The JSON goes in as text,
+/// serialised once (cast to jsonb on PostgreSQL), not as a value tree.
+pub fn record_many_into(batch: &mut WriteBatch, entries: &[AuditEntry]) {
+    let backend = batch.backend();
     let json = |text: &Option<String>| {
         let value = Expr::val(text.clone());
         if backend == DbBackend::Postgres { value.cast_as("jsonb") } else { value }
@@ -64,7 +72,6 @@ pub async fn record_many(db: &impl ConnectionTrait, entries: &[AuditEntry]) -> R
                 Expr::val(entry.at),
             ]);
         }
-        db.execute(&insert).await?;
+        batch.push(&insert);
     }
-    Ok(())
 }

@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTra
 use uuid::Uuid;
 
 use super::stored;
+use super::writes::WriteBatch;
 use crate::entities::employee::{Column, Entity, Model};
 use crate::error::{RepoError, Result};
 
@@ -139,16 +140,21 @@ fn row_values(e: &Employee, created_at: DateTime<Utc>, updated_at: DateTime<Utc>
 
 /// Inserts many new employees in multi-row statements (an import's onboardings).
 pub async fn insert_many(db: &impl ConnectionTrait, employees: &[Employee], now: DateTime<Utc>) -> Result<()> {
-    let backend = db.get_database_backend();
+    let mut batch = WriteBatch::new(db.get_database_backend());
+    insert_many_into(&mut batch, employees, now);
+    batch.execute(db).await
+}
+
+/// `insert_many`, added to a batch to run later.
+pub fn insert_many_into(batch: &mut WriteBatch, employees: &[Employee], now: DateTime<Utc>) {
     for chunk in employees.chunks(200) {
         let mut insert = Query::insert();
         insert.into_table(Entity).columns(COLUMNS);
         for e in chunk {
-            insert.values_panic(row_values(e, now, now, backend));
+            insert.values_panic(row_values(e, now, now, batch.backend()));
         }
-        db.execute(&insert).await?;
+        batch.push(&insert);
     }
-    Ok(())
 }
 
 /// Writes `employee` if the stored version is still `read_version`; `Stale` otherwise.
@@ -185,18 +191,23 @@ pub async fn find_many_for_update(db: &impl ConnectionTrait, company_id: Uuid, i
 /// Writes changed employees in multi-row upserts. The caller read them with
 /// `find_many_for_update` in the same transaction and checked their versions.
 pub async fn overwrite_many(db: &impl ConnectionTrait, changed: &[(Employee, DateTime<Utc>)], now: DateTime<Utc>) -> Result<()> {
-    let backend = db.get_database_backend();
+    let mut batch = WriteBatch::new(db.get_database_backend());
+    overwrite_many_into(&mut batch, changed, now);
+    batch.execute(db).await
+}
+
+/// `overwrite_many`, added to a batch to run later (in the transaction that read them).
+pub fn overwrite_many_into(batch: &mut WriteBatch, changed: &[(Employee, DateTime<Utc>)], now: DateTime<Utc>) {
     for chunk in changed.chunks(200) {
         let mut insert = Query::insert();
         // Identity, e-mail and creation time never change on an overwrite.
         let changeable = COLUMNS.into_iter().filter(|c| !matches!(c, Column::Id | Column::CompanyId | Column::Email | Column::CreatedAt));
         insert.into_table(Entity).columns(COLUMNS).on_conflict(OnConflict::column(Column::Id).update_columns(changeable).to_owned());
         for (e, created_at) in chunk {
-            insert.values_panic(row_values(e, *created_at, now, backend));
+            insert.values_panic(row_values(e, *created_at, now, batch.backend()));
         }
-        db.execute(&insert).await?;
+        batch.push(&insert);
     }
-    Ok(())
 }
 
 pub async fn find(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<Option<StoredEmployee>> {

@@ -2,11 +2,13 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use roster_domain::GrantDue;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TryInsertResult};
+use sea_orm::sea_query::{Expr, InsertStatement, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::entities::budget_grant::{ActiveModel, Column, Entity};
+use crate::entities::budget_grant::{Column, Entity};
 use crate::error::Result;
+use crate::repo::writes::WriteBatch;
 
 /// A grant as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,34 +31,49 @@ pub async fn grant(db: &impl ConnectionTrait, company_id: Uuid, employee_id: Uui
 pub async fn grant_many(db: &impl ConnectionTrait, company_id: Uuid, due: &[(Uuid, GrantDue)], now: DateTime<Utc>) -> Result<u64> {
     let mut inserted = 0;
     for chunk in due.chunks(500) {
-        inserted += insert_chunk(db, company_id, chunk, now).await?;
+        inserted += db.execute(&insert_statement(company_id, chunk, now)).await?.rows_affected();
     }
     Ok(inserted)
 }
 
-async fn insert_chunk(db: &impl ConnectionTrait, company_id: Uuid, due: &[(Uuid, GrantDue)], now: DateTime<Utc>) -> Result<u64> {
-    if due.is_empty() {
-        return Ok(0);
+/// `grant_many`, added to a batch to run later (after the employees' inserts).
+pub fn grant_many_into(batch: &mut WriteBatch, company_id: Uuid, due: &[(Uuid, GrantDue)], now: DateTime<Utc>) {
+    for chunk in due.chunks(500) {
+        batch.push(&insert_statement(company_id, chunk, now));
     }
-    let rows = due.iter().map(|(employee_id, g)| ActiveModel {
-        id: Set(Uuid::now_v7()),
-        company_id: Set(company_id),
-        employee_id: Set(*employee_id),
-        policy_id: Set(g.policy_id),
-        period: Set(g.period.clone()),
-        amount: Set(g.amount.minor()),
-        currency: Set(g.currency.as_str().to_string()),
-        granted_on: Set(g.granted_on),
-        created_at: Set(now),
-    });
-    let result = Entity::insert_many(rows)
-        .on_conflict_do_nothing_on([Column::EmployeeId, Column::PolicyId, Column::Period])
-        .exec_without_returning(db)
-        .await?;
-    Ok(match result {
-        TryInsertResult::Inserted(n) => n,
-        _ => 0,
-    })
+}
+
+/// R-BUD-4: a grant that employee, policy and period already has is left alone.
+fn insert_statement(company_id: Uuid, due: &[(Uuid, GrantDue)], now: DateTime<Utc>) -> InsertStatement {
+    let mut insert = Query::insert();
+    insert
+        .into_table(Entity)
+        .columns([
+            Column::Id,
+            Column::CompanyId,
+            Column::EmployeeId,
+            Column::PolicyId,
+            Column::Period,
+            Column::Amount,
+            Column::Currency,
+            Column::GrantedOn,
+            Column::CreatedAt,
+        ])
+        .on_conflict(OnConflict::columns([Column::EmployeeId, Column::PolicyId, Column::Period]).do_nothing().to_owned());
+    for (employee_id, g) in due {
+        insert.values_panic([
+            Expr::val(Uuid::now_v7()),
+            Expr::val(company_id),
+            Expr::val(*employee_id),
+            Expr::val(g.policy_id),
+            Expr::val(g.period.clone()),
+            Expr::val(g.amount.minor()),
+            Expr::val(g.currency.as_str()),
+            Expr::val(g.granted_on),
+            Expr::val(now),
+        ]);
+    }
+    insert
 }
 
 pub async fn list_for_employee(db: &impl ConnectionTrait, company_id: Uuid, employee_id: Uuid) -> Result<Vec<StoredGrant>> {

@@ -9,6 +9,7 @@ pub mod groups;
 pub mod imports;
 pub mod policies;
 pub mod secrets;
+pub mod writes;
 
 use crate::error::RepoError;
 

@@ -16,6 +16,7 @@ pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
 
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
     pub client: reqwest::Client,
     pub _dir: Option<tempfile::TempDir>,
 }
@@ -60,7 +61,7 @@ pub async fn spawn_app_with(edit: impl FnOnce(&mut Settings)) -> TestApp {
     let app = Application::build(settings).await.expect("build the application");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), _dir: dir }
+    TestApp { address, database_url, client: reqwest::Client::new(), _dir: dir }
 }
 
 /// A token made with the plain `jsonwebtoken` crate, as any client library would.
@@ -255,7 +256,12 @@ impl KillableServer {
             let _ = app.run_until_stopped().await;
         });
         let port = rx.await.expect("the server started");
-        let app = TestApp { address: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), _dir: None };
+        let app = TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            database_url: database_url.to_string(),
+            client: reqwest::Client::new(),
+            _dir: None,
+        };
         Self { app, runtime: Some(runtime) }
     }
 

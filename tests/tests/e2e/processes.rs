@@ -65,7 +65,12 @@ impl Process {
             }
         });
         let port = port_rx.recv_timeout(Duration::from_secs(60)).expect("the server says where it listens");
-        let app = TestApp { address: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), _dir: None };
+        let app = TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            database_url: database_url.to_string(),
+            client: reqwest::Client::new(),
+            _dir: None,
+        };
         Self { child, app, log }
     }
 

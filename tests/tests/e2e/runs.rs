@@ -73,8 +73,10 @@ async fn r_imp_15_a_queued_dry_run_is_cancelled_at_once() {
 #[tokio::test]
 async fn r_imp_12_a_sync_killed_midway_resumes_after_restart_and_applies_every_row_once() {
     let (database_url, _dir) = fresh_database().await;
+    // A batch (one transaction) of two plan chunks, as in production (5,000 rows of 1,000-row chunks).
     let slow = |s: &mut roster_api::Settings| {
-        s.runner.batch_size = 2;
+        s.runner.batch_size = 4;
+        s.runner.plan_chunk_rows = 2;
         s.runner.batch_pause = Duration::from_millis(60);
         s.runner.lease = Duration::from_secs(1);
     };
@@ -125,6 +127,39 @@ async fn r_imp_12_a_sync_killed_midway_resumes_after_restart_and_applies_every_r
     assert_eq!(count("SELECT COUNT(*) FROM (SELECT email FROM employees GROUP BY email HAVING COUNT(*) > 1) d").await, 0);
     let grants = app.data(&admin, "{ employee(email: \"person0000@acme.test\") { budgetGrants { amount period } } }", json!({})).await;
     assert_eq!(grants["employee"]["budgetGrants"].as_array().unwrap().len(), 1, "R-BUD-2: onboarding today grants at the sync");
+}
+
+#[tokio::test]
+async fn r_imp_12_a_sync_batch_of_several_plan_chunks_commits_and_reports_them_together() {
+    let app = spawn_app_with(|s| {
+        s.runner.batch_size = 6;
+        s.runner.plan_chunk_rows = 2;
+        s.runner.batch_pause = Duration::from_millis(100);
+    })
+    .await;
+    let company = app.create_company("Acme").await;
+    let admin = admin(company);
+    let rows = 20;
+    let id = dry_run_of(&app, &admin, people_csv(rows)).await;
+    app.job_action(&admin, "confirmSync", &id).await;
+    let mut seen = std::collections::BTreeSet::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let processed = sync_progress(&app, &admin, &id).await;
+        seen.insert(processed);
+        if processed >= rows as i64 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the sync made no progress: {seen:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Progress moves per committed batch of three 2-row chunks: 6, 12, 18, then the rest.
+    assert!(seen.iter().all(|p| p % 6 == 0 || *p == rows as i64), "progress only at batch boundaries: {seen:?}");
+    assert!(seen.iter().any(|p| *p > 0 && *p < rows as i64), "progress seen in the middle: {seen:?}");
+    let job = app.wait_for(&admin, &id, "COMPLETED").await;
+    assert_eq!(job["summary"]["onboarding"], rows as i64, "{job}");
+    assert_eq!(app.employee_count(&admin).await, rows as i64);
+    assert_eq!(applied_rows(&app.database_url).await, rows as i64, "one applied marker per row");
 }
 
 #[tokio::test]

@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::entities::import_applied_chunk::{ActiveModel, Column, Entity};
+use crate::entities::import_applied_chunk::{Column, Entity};
 use crate::error::Result;
 use crate::repo::codec::{decode_outcomes, encode_outcomes};
+use crate::repo::writes::WriteBatch;
 
 /// A row's outcome in a sync: the event applied, or `CONFLICT`, with a reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,17 +24,29 @@ pub struct Outcome {
 pub async fn record_chunk(
     db: &impl ConnectionTrait,
     run_id: Uuid,
-    (first_row, last_row): (u32, u32),
+    rows: (u32, u32),
     outcomes: &[(u32, String, Option<String>)],
 ) -> Result<()> {
-    let chunk = ActiveModel {
-        run_id: Set(run_id),
-        first_row: Set(first_row as i32),
-        last_row: Set(last_row as i32),
-        outcomes: Set(encode_outcomes(outcomes)),
-    };
-    Entity::insert(chunk).exec_without_returning(db).await?;
-    Ok(())
+    let mut batch = WriteBatch::new(db.get_database_backend());
+    record_chunk_into(&mut batch, run_id, rows, outcomes);
+    batch.execute(db).await
+}
+
+/// `record_chunk`, added to the batch that applies the chunk.
+pub fn record_chunk_into(
+    batch: &mut WriteBatch,
+    run_id: Uuid,
+    (first_row, last_row): (u32, u32),
+    outcomes: &[(u32, String, Option<String>)],
+) {
+    let mut insert = Query::insert();
+    insert.into_table(Entity).columns([Column::RunId, Column::FirstRow, Column::LastRow, Column::Outcomes]).values_panic([
+        Expr::val(run_id),
+        Expr::val(first_row as i32),
+        Expr::val(last_row as i32),
+        Expr::val(encode_outcomes(outcomes)),
+    ]);
+    batch.push(&insert);
 }
 
 /// Outcomes of rows in `from..=to`.
