@@ -2,8 +2,8 @@
 //! per batch. Each applied row is recorded in the same transaction, so after a
 //! crash the resumed sync skips it: nothing is applied twice, nothing half.
 //! A batch is one or more of the dry run's plan chunks; writes are multi-row statements.
-//! Within a batch, reading and building run a chunk ahead of the writes: the next
-//! chunk's statements are built on a blocking thread while the database runs this one's.
+//! Within a batch, decoding and building run ahead of the writes on blocking
+//! threads, while the database runs one statement at a time.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -18,13 +18,13 @@ use roster_persistence::repo::imports::{jobs, plans};
 use roster_persistence::repo::writes::WriteBatch;
 use roster_persistence::repo::{companies, employees, grants};
 use roster_persistence::{ConnectionTrait, DatabaseTransaction};
-use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::control::{Next, RunControl};
 use super::runner::Ending;
 use crate::error::{ApiError, Result};
 use crate::services::{begin, commit};
+use crate::state::AppState;
 
 /// What every chunk of this sync is applied with.
 struct Applying {
@@ -59,33 +59,13 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
     let per_transaction = app.imports.runner.batch_size.max(1);
     let (mut summary, mut processed, mut after) = (Summary::default(), 0u64, 0u32);
     loop {
-        // A transaction takes whole plan chunks until it holds a batch's rows:
-        // fewer, larger commits, while at most two chunks are in memory.
-        let txn = Arc::new(begin(&app).await?);
-        let (to_writer, mut writer_inbox) = mpsc::channel::<Prepared>(1);
-        // The writer is a task of its own, so that reading and decoding the next
-        // chunk here never keeps it from handing the database its next statement.
-        let writer = tokio::spawn({
-            let txn = txn.clone();
-            async move {
-                let mut events = Vec::new();
-                while let Some(prepared) = writer_inbox.recv().await {
-                    prepared.writes.execute(&*txn).await?;
-                    events.extend(prepared.events);
-                }
-                Ok::<_, ApiError>(events)
-            }
-        });
-        let prepared = prepare_chunks(&txn, &app, applying.clone(), after, per_transaction, to_writer).await;
-        let written = writer.await.map_err(|e| ApiError::Internal(format!("the sync writer stopped: {e}")))?;
-        let (last_row, finished) = prepared?;
-        let events = written?;
-        let txn = Arc::try_unwrap(txn).map_err(|_| ApiError::Internal("the batch's transaction is still in use".into()))?;
+        let txn = begin(&app).await?;
+        let batch = apply_batch(&txn, &app, &applying, after, per_transaction).await?;
         commit(txn).await?;
-        after = last_row;
-        if !events.is_empty() {
-            processed += events.len() as u64;
-            for event in events {
+        after = batch.last_row;
+        if !batch.events.is_empty() {
+            processed += batch.events.len() as u64;
+            for event in batch.events {
                 summary.add(event);
             }
             match ctl.checkpoint("applying", processed, &summary).await? {
@@ -94,52 +74,110 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
                 Next::Leave => return Ok(Ending::Left),
             }
         }
-        if finished {
+        if batch.finished {
             return Ok(Ending::Completed(summary));
         }
     }
 }
 
-/// Reads the chunks after `after` until a batch's rows, looks up what they need
-/// and builds their writes; returns the last row read and whether the plan ended.
-async fn prepare_chunks(
+/// What a batch's transaction did: each row's outcome, the last row it read,
+/// and whether the plan ended.
+struct Batch {
+    events: Vec<Event>,
+    last_row: u32,
+    finished: bool,
+}
+
+/// A chunk read and decoded, with the outcomes recorded for its rows before.
+struct Decoded {
+    range: (u32, u32),
+    chunk: Vec<RowPlan>,
+    recorded: HashMap<u32, Outcome>,
+}
+
+/// Applies whole chunks after `after` in `txn` until it holds a batch's rows.
+/// The database is used by one statement at a time, in this order; the CPU work
+/// overlaps it: while chunk k's writes run, chunk k+1's are built and chunk k+2
+/// is decoded, each on a blocking thread.
+async fn apply_batch(
     txn: &DatabaseTransaction,
-    app: &crate::state::AppState,
-    applying: Arc<Applying>,
-    mut after: u32,
+    app: &AppState,
+    applying: &Arc<Applying>,
+    after: u32,
     per_transaction: u64,
-    to_writer: mpsc::Sender<Prepared>,
-) -> Result<(u32, bool)> {
+) -> Result<Batch> {
+    let mut batch = Batch { events: Vec::new(), last_row: after, finished: false };
     let mut rows = 0u64;
-    while rows < per_transaction {
-        let chunk = plans::next_chunk(txn, applying.plan_run, after, false).await?;
-        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { return Ok((after, true)) };
-        let range = (first.row_number, last.row_number);
-        after = last.row_number;
-        rows += chunk.len() as u64;
-        let recorded = applied::in_range(txn, applying.run_id, range.0, range.1).await?;
-        let (emails, ids) = lookups(&chunk, &recorded)?;
-        // One lookup each for the chunk's onboardings (a taken e-mail is a conflict)
-        // and its updates and offboardings (applied only to the version the dry run saw).
-        let (taken, current) = tokio::try_join!(
-            employees::find_by_emails(txn, applying.company_id, &emails),
-            employees::find_many_for_update(txn, applying.company_id, &ids),
-        )?;
-        let seen = Seen {
-            taken: taken.into_iter().map(|s| s.employee.email).collect(),
-            current: current.into_iter().map(|s| (s.employee.id, (s.employee, s.created_at))).collect(),
+    let mut decoding = read_next(txn, applying, &mut batch, &mut rows, per_transaction).await?;
+    let mut next = match decoding.take() {
+        Some(task) => Some(joined(task.await)??),
+        None => None,
+    };
+    let mut ready: Option<Prepared> = None;
+    while next.is_some() || ready.is_some() {
+        let building = match next.take() {
+            Some(decoded) => {
+                let seen = look_up(txn, applying, &decoded).await?;
+                let (applying, backend, now) = (applying.clone(), txn.get_database_backend(), app.clock.now());
+                Some(tokio::task::spawn_blocking(move || build_chunk(&applying, WriteBatch::new(backend), decoded, &seen, now)))
+            }
+            None => None,
         };
-        let (applying, backend, now) = (applying.clone(), txn.get_database_backend(), app.clock.now());
-        let prepared =
-            tokio::task::spawn_blocking(move || build_chunk(&applying, WriteBatch::new(backend), range, chunk, recorded, &seen, now))
-                .await
-                .map_err(|e| ApiError::Internal(format!("building a sync chunk stopped: {e}")))??;
-        if to_writer.send(prepared).await.is_err() {
-            // The writer failed; its error ends the run.
-            break;
+        let decoding = read_next(txn, applying, &mut batch, &mut rows, per_transaction).await?;
+        if let Some(prepared) = ready.take() {
+            prepared.writes.execute(txn).await?;
+            batch.events.extend(prepared.events);
         }
+        ready = match building {
+            Some(task) => Some(joined(task.await)??),
+            None => None,
+        };
+        next = match decoding {
+            Some(task) => Some(joined(task.await)??),
+            None => None,
+        };
     }
-    Ok((after, false))
+    Ok(batch)
+}
+
+type Decoding = tokio::task::JoinHandle<Result<Decoded>>;
+
+/// Reads the next chunk, unless the batch is full, and starts decoding it.
+async fn read_next(
+    txn: &DatabaseTransaction,
+    applying: &Applying,
+    batch: &mut Batch,
+    rows: &mut u64,
+    per_transaction: u64,
+) -> Result<Option<Decoding>> {
+    if *rows >= per_transaction || batch.finished {
+        return Ok(None);
+    }
+    let Some(encoded) = plans::next_encoded(txn, applying.plan_run, batch.last_row).await? else {
+        batch.finished = true;
+        return Ok(None);
+    };
+    let range = encoded.range();
+    let recorded = applied::in_range(txn, applying.run_id, range.0, range.1).await?;
+    batch.last_row = range.1;
+    *rows += encoded.rows() as u64;
+    Ok(Some(tokio::task::spawn_blocking(move || Ok(Decoded { range, chunk: encoded.decode()?, recorded }))))
+}
+
+fn joined<T>(result: std::result::Result<T, tokio::task::JoinError>) -> Result<T> {
+    result.map_err(|e| ApiError::Internal(format!("a sync worker stopped: {e}")))
+}
+
+/// One lookup each for the chunk's onboardings (a taken e-mail is a conflict) and
+/// its updates and offboardings (applied only to the version the dry run saw).
+async fn look_up(txn: &DatabaseTransaction, applying: &Applying, decoded: &Decoded) -> Result<Seen> {
+    let (emails, ids) = lookups(&decoded.chunk, &decoded.recorded)?;
+    let taken = employees::find_by_emails(txn, applying.company_id, &emails).await?;
+    let current = employees::find_many_for_update(txn, applying.company_id, &ids).await?;
+    Ok(Seen {
+        taken: taken.into_iter().map(|s| s.employee.email).collect(),
+        current: current.into_iter().map(|s| (s.employee.id, (s.employee, s.created_at))).collect(),
+    })
 }
 
 /// The rows of a chunk that still have to be applied.
@@ -169,15 +207,8 @@ fn target(plan: &RowPlan) -> Result<&Employee> {
 
 /// Builds a chunk's writes (CPU only): employees, their grants, audit entries and
 /// every pending row's recorded outcome; rows applied before keep their outcome.
-fn build_chunk(
-    applying: &Applying,
-    mut writes: WriteBatch,
-    range: (u32, u32),
-    chunk: Vec<RowPlan>,
-    recorded: HashMap<u32, Outcome>,
-    seen: &Seen,
-    now: DateTime<Utc>,
-) -> Result<Prepared> {
+fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, seen: &Seen, now: DateTime<Utc>) -> Result<Prepared> {
+    let Decoded { range, chunk, recorded } = decoded;
     let mut records: Vec<(u32, String, Option<String>)> = Vec::new();
     let mut audit_entries = Vec::new();
     let mut audit = |plan: &RowPlan, before: Option<&Employee>, after: &Employee| {

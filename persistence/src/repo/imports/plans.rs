@@ -1,5 +1,5 @@
 //! Row plans of a dry run: what the sync will apply, row by row (R-IMP-10/11),
-//! one chunk per planned batch. A sync applies a chunk per transaction.
+//! one chunk per planned batch. A sync transaction applies whole chunks.
 
 use roster_domain::import::RowPlan;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -34,6 +34,16 @@ impl EncodedPlans {
     pub fn rows(&self) -> usize {
         self.rows
     }
+
+    /// The rows the chunk covers, first and last.
+    pub fn range(&self) -> (u32, u32) {
+        (self.first_row, self.last_row)
+    }
+
+    /// The plans (CPU work a caller may do off the async runtime).
+    pub fn decode(&self) -> Result<Vec<RowPlan>> {
+        decode_plans(&self.content)
+    }
 }
 
 /// Stores an encoded batch as one chunk.
@@ -60,6 +70,24 @@ pub async fn next_chunk(db: &impl ConnectionTrait, run_id: Uuid, after_row: u32,
         Some(chunk) => decode_plans(&chunk.content),
         None => Ok(Vec::new()),
     }
+}
+
+/// The chunk right after `after_row` as stored, to decode elsewhere.
+pub async fn next_encoded(db: &impl ConnectionTrait, run_id: Uuid, after_row: u32) -> Result<Option<EncodedPlans>> {
+    let chunk = Entity::find()
+        .filter(Column::RunId.eq(run_id))
+        .filter(Column::LastRow.gt(after_row as i32))
+        .order_by_asc(Column::FirstRow)
+        .limit(1)
+        .one(db)
+        .await?;
+    Ok(chunk.map(|c| EncodedPlans {
+        first_row: c.first_row as u32,
+        last_row: c.last_row as u32,
+        rows: c.row_count as usize,
+        issue_rows: c.issue_rows as usize,
+        content: c.content,
+    }))
 }
 
 /// Up to `limit` plans after `after_row`; with `only_issues`, rows with an issue only.
