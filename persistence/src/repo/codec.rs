@@ -24,46 +24,47 @@ pub fn employee_to_json(e: &Employee) -> String {
     serde_json::to_string(&EmployeeData::of(e)).unwrap_or_else(|_| "{}".into())
 }
 
-/// An employee as a plan stores it (typed, so storing a million is cheap).
+/// An employee as a plan stores it (typed, so storing a million is cheap);
+/// borrowed from the employee when written.
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct EmployeeData {
+struct EmployeeData<'a> {
     id: Uuid,
     company_id: Uuid,
-    email: String,
-    first_name: String,
-    last_name: String,
-    prefix: Option<String>,
+    email: Cow<'a, str>,
+    first_name: Cow<'a, str>,
+    last_name: Cow<'a, str>,
+    prefix: Option<Cow<'a, str>>,
     onboarding_date: NaiveDate,
     offboarding_date: Option<NaiveDate>,
     birthday: Option<NaiveDate>,
     work_anniversary: Option<NaiveDate>,
-    language: String,
+    language: Cow<'a, str>,
     company_group_id: Option<Uuid>,
-    phone: Option<String>,
-    custom_fields: BTreeMap<String, String>,
-    login_state: String,
+    phone: Option<Cow<'a, str>>,
+    custom_fields: Cow<'a, BTreeMap<String, String>>,
+    login_state: Cow<'a, str>,
     version: i64,
 }
 
-impl EmployeeData {
-    fn of(e: &Employee) -> Self {
+impl<'a> EmployeeData<'a> {
+    fn of(e: &'a Employee) -> Self {
         Self {
             id: e.id,
             company_id: e.company_id,
-            email: e.email.as_str().to_string(),
-            first_name: e.first_name.clone(),
-            last_name: e.last_name.clone(),
-            prefix: e.prefix.clone(),
+            email: Cow::Borrowed(e.email.as_str()),
+            first_name: Cow::Borrowed(&e.first_name),
+            last_name: Cow::Borrowed(&e.last_name),
+            prefix: e.prefix.as_deref().map(Cow::Borrowed),
             onboarding_date: e.onboarding_date,
             offboarding_date: e.offboarding_date,
             birthday: e.birthday,
             work_anniversary: e.work_anniversary,
-            language: e.language.code().to_string(),
+            language: Cow::Borrowed(e.language.code()),
             company_group_id: e.company_group_id,
-            phone: e.phone.clone(),
-            custom_fields: e.custom_fields.clone(),
-            login_state: login_code(e.login_state).to_string(),
+            phone: e.phone.as_deref().map(Cow::Borrowed),
+            custom_fields: Cow::Borrowed(&e.custom_fields),
+            login_state: Cow::Borrowed(login_code(e.login_state)),
             version: e.version,
         }
     }
@@ -73,17 +74,17 @@ impl EmployeeData {
             id: self.id,
             company_id: self.company_id,
             email: EmailAddress::parse(&self.email).map_err(|_| corrupt("employee e-mail"))?,
-            first_name: self.first_name,
-            last_name: self.last_name,
-            prefix: self.prefix,
+            first_name: self.first_name.into_owned(),
+            last_name: self.last_name.into_owned(),
+            prefix: self.prefix.map(Cow::into_owned),
             onboarding_date: self.onboarding_date,
             offboarding_date: self.offboarding_date,
             birthday: self.birthday,
             work_anniversary: self.work_anniversary,
             language: Language::parse(&self.language).map_err(|_| corrupt("employee language"))?,
             company_group_id: self.company_group_id,
-            phone: self.phone,
-            custom_fields: self.custom_fields,
+            phone: self.phone.map(Cow::into_owned),
+            custom_fields: self.custom_fields.into_owned(),
             login_state: super::employees::parse_login(&self.login_state).map_err(|_| corrupt("login state"))?,
             version: self.version,
         })
@@ -176,20 +177,20 @@ pub fn decode_staged(bytes: &[u8]) -> Result<Vec<StagedRow>, RepoError> {
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
-struct IssueData {
-    field: Option<String>,
-    header: Option<String>,
-    code: String,
-    message: String,
+struct IssueData<'a> {
+    field: Option<Cow<'a, str>>,
+    header: Option<Cow<'a, str>>,
+    code: Cow<'a, str>,
+    message: Cow<'a, str>,
     warning: bool,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
-struct BudgetData {
+struct BudgetData<'a> {
     policy: Uuid,
-    period: String,
+    period: Cow<'a, str>,
     amount: i64,
-    currency: String,
+    currency: Cow<'a, str>,
     on: NaiveDate,
 }
 
@@ -208,10 +209,10 @@ struct PlanOut<'a> {
     employee_id: Option<Uuid>,
     seen_version: Option<i64>,
     values: Vec<(u32, &'a str)>,
-    issues: Vec<IssueData>,
+    issues: Vec<IssueData<'a>>,
     changes: Vec<(u32, Option<&'a str>, Option<&'a str>)>,
-    budgets: Vec<BudgetData>,
-    target: Option<EmployeeData>,
+    budgets: Vec<BudgetData<'a>>,
+    target: Option<EmployeeData<'a>>,
 }
 
 /// The same layout as `PlansOut`, read back.
@@ -228,10 +229,10 @@ struct PlanIn {
     employee_id: Option<Uuid>,
     seen_version: Option<i64>,
     values: Vec<(u32, String)>,
-    issues: Vec<IssueData>,
+    issues: Vec<IssueData<'static>>,
     changes: Vec<(u32, Option<String>, Option<String>)>,
-    budgets: Vec<BudgetData>,
-    target: Option<EmployeeData>,
+    budgets: Vec<BudgetData<'static>>,
+    target: Option<EmployeeData<'static>>,
 }
 
 #[derive(Default)]
@@ -260,10 +261,10 @@ fn plan_out<'a>(plan: &'a RowPlan, keys: &mut KeyIndex<'a>) -> PlanOut<'a> {
             .issues
             .iter()
             .map(|i| IssueData {
-                field: i.field.clone(),
-                header: i.header.clone(),
-                code: i.code.clone(),
-                message: i.message.clone(),
+                field: i.field.as_deref().map(Cow::Borrowed),
+                header: i.header.as_deref().map(Cow::Borrowed),
+                code: Cow::Borrowed(&i.code),
+                message: Cow::Borrowed(&i.message),
                 warning: i.severity == Severity::Warning,
             })
             .collect(),
@@ -273,9 +274,9 @@ fn plan_out<'a>(plan: &'a RowPlan, keys: &mut KeyIndex<'a>) -> PlanOut<'a> {
             .iter()
             .map(|g| BudgetData {
                 policy: g.policy_id,
-                period: g.period.clone(),
+                period: Cow::Borrowed(&g.period),
                 amount: i64::from(g.amount.minor()),
-                currency: g.currency.as_str().to_string(),
+                currency: Cow::Borrowed(g.currency.as_str()),
                 on: g.granted_on,
             })
             .collect(),
@@ -295,10 +296,10 @@ impl PlanIn {
                 .issues
                 .into_iter()
                 .map(|i| RowIssue {
-                    field: i.field,
-                    header: i.header,
-                    code: i.code,
-                    message: i.message,
+                    field: i.field.map(Cow::into_owned),
+                    header: i.header.map(Cow::into_owned),
+                    code: i.code.into_owned(),
+                    message: i.message.into_owned(),
                     severity: if i.warning { Severity::Warning } else { Severity::Error },
                 })
                 .collect(),
@@ -313,7 +314,7 @@ impl PlanIn {
                 .map(|g| {
                     Ok(GrantDue {
                         policy_id: g.policy,
-                        period: g.period,
+                        period: g.period.into_owned(),
                         amount: Money::parse(g.amount).map_err(|_| corrupt("budget amount"))?,
                         currency: Currency::parse(&g.currency).map_err(|_| corrupt("budget currency"))?,
                         granted_on: g.on,
