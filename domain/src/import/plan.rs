@@ -265,34 +265,63 @@ fn merge(issues: &mut Vec<RowIssue>, err: DomainError) {
     }
 }
 
-fn text_of(e: &Employee, groups: &GroupIndex) -> Vec<(String, Option<String>)> {
-    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string());
-    let mut fields = vec![
-        ("email".to_string(), Some(e.email.as_str().to_string())),
-        ("firstName".into(), Some(e.first_name.clone())),
-        ("lastName".into(), Some(e.last_name.clone())),
-        ("prefix".into(), e.prefix.clone()),
-        ("onboardingDate".into(), date(Some(e.onboarding_date))),
-        ("offboardingDate".into(), date(e.offboarding_date)),
-        ("birthday".into(), date(e.birthday)),
-        ("workAnniversary".into(), date(e.work_anniversary)),
-        ("language".into(), Some(e.language.code().to_string())),
-        ("companyGroup".into(), e.company_group_id.map(|id| groups.name_of(id).map(String::from).unwrap_or_else(|| id.to_string()))),
-    ];
-    fields.extend(e.custom_fields.iter().map(|(k, v)| (format!("custom:{k}"), Some(v.clone()))));
-    fields
+/// A field's value as compared: dates stay dates until a change is reported.
+#[derive(PartialEq)]
+enum Text<'a> {
+    Str(&'a str),
+    Date(NaiveDate),
+    Group(Uuid),
 }
 
-/// The fields that differ, before → after (for an onboarding, before is empty).
+impl Text<'_> {
+    fn show(&self, groups: &GroupIndex) -> String {
+        match self {
+            Self::Str(s) => (*s).to_string(),
+            Self::Date(d) => d.to_string(),
+            Self::Group(id) => groups.name_of(*id).map(String::from).unwrap_or_else(|| id.to_string()),
+        }
+    }
+}
+
+/// The standard fields of an employee in report order, as compared by `diff`.
+fn standard_texts(e: &Employee) -> [(&'static str, Option<Text<'_>>); 10] {
+    [
+        ("email", Some(Text::Str(e.email.as_str()))),
+        ("firstName", Some(Text::Str(&e.first_name))),
+        ("lastName", Some(Text::Str(&e.last_name))),
+        ("prefix", e.prefix.as_deref().map(Text::Str)),
+        ("onboardingDate", Some(Text::Date(e.onboarding_date))),
+        ("offboardingDate", e.offboarding_date.map(Text::Date)),
+        ("birthday", e.birthday.map(Text::Date)),
+        ("workAnniversary", e.work_anniversary.map(Text::Date)),
+        ("language", Some(Text::Str(e.language.code()))),
+        ("companyGroup", e.company_group_id.map(Text::Group)),
+    ]
+}
+
+/// The fields that differ, before → after (for an onboarding, before is empty):
+/// the standard fields in order, then `after`'s custom fields by name. Values
+/// are compared as they are and turned into text only for a change.
 pub fn diff(before: Option<&Employee>, after: &Employee, groups: &GroupIndex) -> Vec<FieldChange> {
-    let old: BTreeMap<String, Option<String>> = before.map(|b| text_of(b, groups).into_iter().collect()).unwrap_or_default();
-    text_of(after, groups)
-        .into_iter()
-        .filter_map(|(field, value)| {
-            let previous = old.get(&field).cloned().flatten();
-            (previous != value).then_some(FieldChange { field, before: previous, after: value })
-        })
-        .collect()
+    let mut changes = Vec::new();
+    let old = before.map(standard_texts);
+    for (i, (field, value)) in standard_texts(after).into_iter().enumerate() {
+        let previous = old.as_ref().and_then(|o| o[i].1.as_ref());
+        if previous != value.as_ref() {
+            changes.push(FieldChange {
+                field: field.to_string(),
+                before: previous.map(|t| t.show(groups)),
+                after: value.map(|t| t.show(groups)),
+            });
+        }
+    }
+    for (name, value) in &after.custom_fields {
+        let previous = before.and_then(|b| b.custom_fields.get(name));
+        if previous != Some(value) {
+            changes.push(FieldChange { field: format!("custom:{name}"), before: previous.cloned(), after: Some(value.clone()) });
+        }
+    }
+    changes
 }
 
 #[cfg(test)]

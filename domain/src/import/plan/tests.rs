@@ -184,3 +184,48 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn r_imp_10_changes_list_each_differing_field_in_report_order_before_and_after() {
+    let g = groups();
+    let mut before = existing("2026-01-01");
+    before.custom_fields = [("cost_center".to_string(), "CC-1".to_string()), ("team".to_string(), "Blue".to_string())].into();
+    let mut after = before.clone();
+    after.last_name = "de Vries".into();
+    after.birthday = Some(d("1990-05-17"));
+    after.company_group_id = Some(Uuid::from_u128(10));
+    after.custom_fields.insert("cost_center".into(), "CC-2".into());
+    after.custom_fields.insert("site".into(), "Utrecht".into());
+    let change = |field: &str, before: Option<&str>, after: Option<&str>| FieldChange {
+        field: field.into(),
+        before: before.map(String::from),
+        after: after.map(String::from),
+    };
+    assert_eq!(
+        diff(Some(&before), &after, &g),
+        [
+            change("lastName", Some("Vries"), Some("de Vries")),
+            change("birthday", None, Some("1990-05-17")),
+            change("companyGroup", None, Some("Sales")),
+            change("custom:cost_center", Some("CC-1"), Some("CC-2")),
+            change("custom:site", None, Some("Utrecht")),
+        ]
+    );
+    let onboarding: Vec<String> = diff(None, &after, &g).into_iter().map(|c| c.field).collect();
+    assert_eq!(
+        onboarding,
+        [
+            "email",
+            "firstName",
+            "lastName",
+            "onboardingDate",
+            "birthday",
+            "language",
+            "companyGroup",
+            "custom:cost_center",
+            "custom:site",
+            "custom:team"
+        ],
+        "an onboarding lists every field it sets, none it leaves empty"
+    );
+}
