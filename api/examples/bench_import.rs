@@ -59,20 +59,37 @@ fn uptime() -> String {
     std::fs::read_to_string("/proc/uptime").ok().and_then(|s| s.split_whitespace().next().map(String::from)).unwrap_or_default()
 }
 
+/// CPU seconds this process has used (user + system), all threads.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name (which may hold spaces) are space-separated.
+    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 100 ticks a second.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 struct Phase {
     name: &'static str,
     secs: f64,
+    cpu: f64,
     peak: f64,
 }
 
 async fn measure<T, F: std::future::Future<Output = T>>(name: &'static str, f: F) -> (T, Phase) {
     reset_peak();
-    let start = Instant::now();
+    let (start, cpu) = (Instant::now(), cpu_secs());
     let since_boot = uptime();
     let out = f.await;
-    let phase = Phase { name, secs: start.elapsed().as_secs_f64(), peak: peak_mb() };
+    let phase = Phase { name, secs: start.elapsed().as_secs_f64(), cpu: cpu_secs() - cpu, peak: peak_mb() };
     // The uptime range lets `perf report --time` look at one phase.
-    eprintln!("{name}: {:.2} s, peak RSS {:.0} MB (uptime {since_boot}–{})", phase.secs, phase.peak, uptime());
+    eprintln!(
+        "{name}: {:.2} s, {:.2} CPU s, peak RSS {:.0} MB (uptime {since_boot}–{})",
+        phase.secs,
+        phase.cpu,
+        phase.peak,
+        uptime()
+    );
     (out, phase)
 }
 
@@ -305,28 +322,23 @@ async fn main() {
         bytes.len() as f64 / 1e6
     );
     println!("sync summary: {summary:?}\n");
-    println!("| phase | seconds | rows/s | peak RSS MB | ratio to floor |");
-    println!("|---|---:|---:|---:|---:|");
-    for p in [&read_floor, &write_floor] {
-        println!("| {} | {:.2} | {:.0} | {:.0} | 1.00 |", p.name, p.secs, rows / p.secs, p.peak);
-    }
-    let up_dry = upload.secs + dry_run.secs;
-    println!(
-        "| upload | {:.2} | {:.0} | {:.0} | {:.2}× read |",
-        upload.secs,
-        rows / upload.secs,
-        upload.peak,
-        upload.secs / read_floor.secs
-    );
-    println!("| dry run | {:.2} | {:.0} | {:.0} | |", dry_run.secs, rows / dry_run.secs, dry_run.peak);
-    println!(
-        "| upload + dry run | {:.2} | {:.0} | {:.0} | {:.2}× read |",
-        up_dry,
-        rows / up_dry,
-        upload.peak.max(dry_run.peak),
-        up_dry / read_floor.secs
-    );
-    println!("| sync | {:.2} | {:.0} | {:.0} | {:.2}× insert |", sync.secs, rows / sync.secs, sync.peak, sync.secs / write_floor.secs);
+    println!("| phase | seconds | CPU seconds | rows/s | peak RSS MB | ratio to floor |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let row = |p: &Phase, ratio: String| {
+        println!("| {} | {:.2} | {:.2} | {:.0} | {:.0} | {ratio} |", p.name, p.secs, p.cpu, rows / p.secs, p.peak);
+    };
+    row(&read_floor, "1.00".into());
+    row(&write_floor, "1.00".into());
+    row(&upload, format!("{:.2}× read", upload.secs / read_floor.secs));
+    row(&dry_run, String::new());
+    let up_dry = Phase {
+        name: "upload + dry run",
+        secs: upload.secs + dry_run.secs,
+        cpu: upload.cpu + dry_run.cpu,
+        peak: upload.peak.max(dry_run.peak),
+    };
+    row(&up_dry, format!("{:.2}× read", up_dry.secs / read_floor.secs));
+    row(&sync, format!("{:.2}× insert", sync.secs / write_floor.secs));
     println!(
         "\n(synthetic insert, the earlier floor — five short columns, one transaction: {:.2} s; sync {:.1}× that)",
         synthetic_floor.secs,
