@@ -83,13 +83,7 @@ async fn measure<T, F: std::future::Future<Output = T>>(name: &'static str, f: F
     let out = f.await;
     let phase = Phase { name, secs: start.elapsed().as_secs_f64(), cpu: cpu_secs() - cpu, peak: peak_mb() };
     // The uptime range lets `perf report --time` look at one phase.
-    eprintln!(
-        "{name}: {:.2} s, {:.2} CPU s, peak RSS {:.0} MB (uptime {since_boot}–{})",
-        phase.secs,
-        phase.cpu,
-        phase.peak,
-        uptime()
-    );
+    eprintln!("{name}: {:.2} s, {:.2} CPU s, peak RSS {:.0} MB (uptime {since_boot}–{})", phase.secs, phase.cpu, phase.peak, uptime());
     (out, phase)
 }
 
