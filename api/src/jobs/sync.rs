@@ -108,15 +108,13 @@ async fn apply_batch(
 ) -> Result<Batch> {
     let mut batch = Batch { events: Vec::new(), last_row: after, finished: false };
     let mut rows = 0u64;
-    let mut decoding = read_next(txn, applying, &mut batch, &mut rows, per_transaction).await?;
-    let mut next = match decoding.take() {
-        Some(task) => Some(joined(task.await)??),
-        None => None,
-    };
+    let mut next = finished(read_next(txn, applying, &mut batch, &mut rows, per_transaction).await?).await?;
     let mut ready: Option<Prepared> = None;
     while next.is_some() || ready.is_some() {
         let building = match next.take() {
             Some(decoded) => {
+                // Before the previous chunk's writes: a file's valid rows have distinct
+                // e-mails (R-IMP-13), so no two chunks touch the same employee.
                 let seen = look_up(txn, applying, &decoded).await?;
                 let (applying, backend, now) = (applying.clone(), txn.get_database_backend(), app.clock.now());
                 Some(tokio::task::spawn_blocking(move || build_chunk(&applying, WriteBatch::new(backend), decoded, &seen, now)))
@@ -128,16 +126,18 @@ async fn apply_batch(
             prepared.writes.execute(txn).await?;
             batch.events.extend(prepared.events);
         }
-        ready = match building {
-            Some(task) => Some(joined(task.await)??),
-            None => None,
-        };
-        next = match decoding {
-            Some(task) => Some(joined(task.await)??),
-            None => None,
-        };
+        ready = finished(building).await?;
+        next = finished(decoding).await?;
     }
     Ok(batch)
+}
+
+/// The result of a blocking task, if one was started.
+async fn finished<T>(task: Option<tokio::task::JoinHandle<Result<T>>>) -> Result<Option<T>> {
+    match task {
+        Some(task) => Ok(Some(task.await.map_err(|e| ApiError::Internal(format!("a sync worker stopped: {e}")))??)),
+        None => Ok(None),
+    }
 }
 
 type Decoding = tokio::task::JoinHandle<Result<Decoded>>;
@@ -162,10 +162,6 @@ async fn read_next(
     batch.last_row = range.1;
     *rows += encoded.rows() as u64;
     Ok(Some(tokio::task::spawn_blocking(move || Ok(Decoded { range, chunk: encoded.decode()?, recorded }))))
-}
-
-fn joined<T>(result: std::result::Result<T, tokio::task::JoinError>) -> Result<T> {
-    result.map_err(|e| ApiError::Internal(format!("a sync worker stopped: {e}")))
 }
 
 /// One lookup each for the chunk's onboardings (a taken e-mail is a conflict) and
