@@ -24,7 +24,7 @@ pub struct RunnerSettings {
     /// Rows per batch: a sync commits once per batch, of whole plan chunks.
     pub batch_size: u64,
     /// Rows per stored plan chunk at most (the dry run plans a chunk at a time, the
-    /// sync holds one at a time): bounds memory whatever the batch size.
+    /// sync holds at most three at a time): bounds memory whatever the batch size.
     pub plan_chunk_rows: u64,
     /// How often the queue is polled when nothing woke the runner.
     pub poll: Duration,
