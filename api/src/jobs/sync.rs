@@ -153,7 +153,7 @@ async fn read_next(
     if *rows >= per_transaction || batch.finished {
         return Ok(None);
     }
-    let Some(encoded) = plans::next_encoded(txn, applying.plan_run, batch.last_row).await? else {
+    let Some(encoded) = plans::next_encoded(txn, applying.plan_run, batch.last_row, false).await? else {
         batch.finished = true;
         return Ok(None);
     };

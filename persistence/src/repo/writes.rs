@@ -27,14 +27,6 @@ impl WriteBatch {
         self.statements.push(self.backend.build(insert));
     }
 
-    pub fn len(&self) -> usize {
-        self.statements.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.statements.is_empty()
-    }
-
     /// Runs the statements one after the other on `db` (a transaction, usually).
     pub async fn execute(self, db: &impl ConnectionTrait) -> Result<()> {
         for statement in self.statements {

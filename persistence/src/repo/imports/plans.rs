@@ -60,27 +60,14 @@ pub async fn insert_encoded(db: &impl ConnectionTrait, run_id: Uuid, chunk: Enco
     Ok(())
 }
 
-/// The chunk of plans right after `after_row`, whole (what a sync applies at once).
-pub async fn next_chunk(db: &impl ConnectionTrait, run_id: Uuid, after_row: u32, only_issues: bool) -> Result<Vec<RowPlan>> {
+/// The chunk right after `after_row` as stored, to decode elsewhere; with
+/// `only_issues`, the next chunk that has a row with an issue.
+pub async fn next_encoded(db: &impl ConnectionTrait, run_id: Uuid, after_row: u32, only_issues: bool) -> Result<Option<EncodedPlans>> {
     let mut query = Entity::find().filter(Column::RunId.eq(run_id)).filter(Column::LastRow.gt(after_row as i32));
     if only_issues {
         query = query.filter(Column::IssueRows.gt(0));
     }
-    match query.order_by_asc(Column::FirstRow).limit(1).one(db).await? {
-        Some(chunk) => decode_plans(&chunk.content),
-        None => Ok(Vec::new()),
-    }
-}
-
-/// The chunk right after `after_row` as stored, to decode elsewhere.
-pub async fn next_encoded(db: &impl ConnectionTrait, run_id: Uuid, after_row: u32) -> Result<Option<EncodedPlans>> {
-    let chunk = Entity::find()
-        .filter(Column::RunId.eq(run_id))
-        .filter(Column::LastRow.gt(after_row as i32))
-        .order_by_asc(Column::FirstRow)
-        .limit(1)
-        .one(db)
-        .await?;
+    let chunk = query.order_by_asc(Column::FirstRow).limit(1).one(db).await?;
     Ok(chunk.map(|c| EncodedPlans {
         first_row: c.first_row as u32,
         last_row: c.last_row as u32,
@@ -95,7 +82,8 @@ pub async fn page(db: &impl ConnectionTrait, run_id: Uuid, after_row: u32, limit
     let mut page = Vec::new();
     let mut cursor = after_row;
     while (page.len() as u64) < limit {
-        let chunk = next_chunk(db, run_id, cursor, only_issues).await?;
+        let Some(encoded) = next_encoded(db, run_id, cursor, only_issues).await? else { break };
+        let chunk = encoded.decode()?;
         let Some(last) = chunk.last() else { break };
         cursor = last.row_number;
         page.extend(chunk.into_iter().filter(|p| p.row_number > after_row && (!only_issues || !p.issues.is_empty())));
