@@ -295,6 +295,17 @@ async fn main() {
         .expect("map")
     })
     .await;
+    // What an admin paging through the preview's problems waits for (R-IMP-9).
+    let issues_after = |after: u32, with_total: bool| imports::Page { first: 50, after, only_issues: true, with_total };
+    let mid_sheet = u32::try_from(args.rows / 2).unwrap_or(u32::MAX);
+    let (_, issue_page) = measure("preview: 50 rows with issues after mid-sheet", async {
+        imports::rows_page(&app, &job, issues_after(mid_sheet, false)).await.expect("preview")
+    })
+    .await;
+    let (_, issue_total) = measure("preview: the same page and the issue total", async {
+        imports::rows_page(&app, &job, issues_after(mid_sheet, true)).await.expect("preview")
+    })
+    .await;
     let ((), dry_run) = measure("dry run", async {
         imports::start_dry_run(&app, &caller, job.id).await.expect("dry run");
         wait(&app, job.id, JobStatus::DryRunCompleted).await;
@@ -337,6 +348,10 @@ async fn main() {
         "\n(synthetic insert, the earlier floor — five short columns, one transaction: {:.2} s; sync {:.1}× that)",
         synthetic_floor.secs,
         sync.secs / synthetic_floor.secs
+    );
+    println!(
+        "(preview before the dry run, 50 rows with issues after row {mid_sheet}: {:.3} s; with the issue total, which plans the whole sheet: {:.2} s)",
+        issue_page.secs, issue_total.secs
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -565,3 +565,55 @@ async fn r_imp_13_duplicates_are_flagged_across_preview_pages_and_after_a_remap(
     let (third, _) = row_alone(cursor).await;
     assert!(duplicate(&third).is_none(), "r@home.test appears once: {third}");
 }
+
+/// R-IMP-9 and R-IMP-13: paging through only the rows with issues gives the same
+/// rows with or without `totalCount` (without it, a page plans only from its
+/// cursor on), and a repeat whose first row lies before the cursor is flagged.
+#[tokio::test]
+async fn r_imp_9_issue_pages_from_a_cursor_flag_repeats_of_earlier_rows_with_or_without_a_total() {
+    let app = spawn_app().await;
+    let company = app.create_company("Acme").await;
+    let admin = admin(company);
+    let on = days_from_today(30);
+    let csv = format!(
+        "Email,First name,Last name,Onboarding date\n\
+         a@acme.test,Ann,One,{on}\n\
+         b@acme.test,Bob,Two,31-12-2026\n\
+         c@acme.test,Cas,Three,{on}\n\
+         a@acme.test,Dee,Four,{on}\n\
+         not-an-email,Eve,Five,{on}\n\
+         f@acme.test,Fay,Six,{on}\n"
+    );
+    let job = app.upload(&admin, "people.csv", csv.as_bytes().to_vec()).await;
+    let id = job["job"]["id"].as_str().unwrap().to_string();
+    let page = |after: Value, with_total: bool| {
+        let (app, admin, id) = (&app, &admin, &id);
+        async move {
+            let total = if with_total { "totalCount" } else { "" };
+            let query = format!(
+                "query($id: UUID!, $after: String) {{ importJob(id: $id) {{ rows(first: 1, after: $after, onlyIssues: true) {{ {total} pageInfo {{ hasNextPage endCursor }} edges {{ node {{ rowNumber issues {{ code }} }} }} }} }} }}"
+            );
+            app.data(admin, &query, json!({ "id": id, "after": after })).await["importJob"]["rows"].clone()
+        }
+    };
+    for with_total in [false, true] {
+        let mut seen = Vec::new();
+        let mut cursor = Value::Null;
+        loop {
+            let rows = page(cursor, with_total).await;
+            if with_total {
+                assert_eq!(rows["totalCount"], 3, "{rows}");
+            }
+            let node = &rows["edges"][0]["node"];
+            let codes: Vec<String> = node["issues"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap().to_string()).collect();
+            seen.push((node["rowNumber"].as_i64().unwrap(), codes));
+            if rows["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            cursor = rows["pageInfo"]["endCursor"].clone();
+        }
+        let expected =
+            vec![(3, vec!["INVALID_DATE".to_string()]), (5, vec!["DUPLICATE_EMAIL".to_string()]), (6, vec!["INVALID_EMAIL".to_string()])];
+        assert_eq!(seen, expected, "with totalCount: {with_total}");
+    }
+}

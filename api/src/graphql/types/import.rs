@@ -329,8 +329,10 @@ impl ImportJob {
                 .and_then(|n| n.parse().ok())
                 .ok_or_else(|| ApiError::BadUserInput(format!("'{c}' is not a row cursor this API issued")))?,
         };
-        let (views, has_next_page, total) =
-            imports::rows_page(context::app(ctx)?, &self.0, first as u64, after, only_issues.unwrap_or(false)).await?;
+        // Counting a preview's rows with issues plans the whole sheet: only when asked for.
+        let with_total = ctx.look_ahead().field("totalCount").exists();
+        let page = imports::Page { first: first as u64, after, only_issues: only_issues.unwrap_or(false), with_total };
+        let (views, has_next_page, total) = imports::rows_page(context::app(ctx)?, &self.0, page).await?;
         let edges: Vec<ImportRowEdge> = views
             .into_iter()
             .map(|view| ImportRowEdge {

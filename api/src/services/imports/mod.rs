@@ -8,7 +8,7 @@ mod rows;
 mod upload;
 
 pub use flow::{cancel, confirm_mapping, confirm_sync, find_job, jobs_page, runs_of, start_dry_run};
-pub use rows::{RowView, rows_page};
+pub use rows::{Page, RowView, rows_page};
 pub use upload::upload;
 
 use crate::error::{ApiError, UserError};

@@ -2,18 +2,21 @@
 //! both show exactly the same events and issues.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use roster_domain::import::validate::{parse_row, row_email};
 use roster_domain::import::{ColumnMapping, GroupIndex, Planner, RowPlan};
 use roster_domain::{BudgetPolicy, Company, EmailAddress, Employee};
-use roster_persistence::ConnectionTrait;
 use roster_persistence::repo::imports::jobs::StoredJob;
-use roster_persistence::repo::imports::rows::StagedRow;
+use roster_persistence::repo::imports::rows::{StagedReader, StagedRow};
 use roster_persistence::repo::{companies, employees, groups, policies};
+use roster_persistence::{ConnectionTrait, DatabaseConnection};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::error::Result;
+use crate::error::{ApiError, Result};
 
 /// Everything planning a job's rows needs, loaded once per run or request.
 pub struct PlanningContext {
@@ -45,17 +48,6 @@ impl PlanningContext {
     }
 }
 
-/// Plans a batch of rows in order, against the employees their e-mails name.
-pub async fn plan_rows(
-    db: &impl ConnectionTrait,
-    ctx: &PlanningContext,
-    planner: &mut Planner<'_>,
-    rows: Vec<StagedRow>,
-) -> Result<Vec<RowPlan>> {
-    let existing = existing_employees(db, ctx, &rows).await?;
-    Ok(plan_batch(ctx, planner, rows, &existing))
-}
-
 /// The employees a batch's e-mails name, found at once.
 pub async fn existing_employees(db: &impl ConnectionTrait, ctx: &PlanningContext, rows: &[StagedRow]) -> Result<Existing> {
     let emails: Vec<EmailAddress> = rows.iter().filter_map(|r| row_email(&r.cells, &ctx.mapping)).collect();
@@ -74,4 +66,63 @@ pub fn plan_batch(ctx: &PlanningContext, planner: &mut Planner<'_>, rows: Vec<St
             planner.plan(row, current, Uuid::now_v7())
         })
         .collect()
+}
+
+/// Plans a job's staged rows after row `after`, in sheet order. Each batch is read
+/// and its employees looked up while the batch before is planned on a blocking
+/// thread; there `each` turns a planned batch into what the caller receives. The
+/// caller ends the scan early by dropping the receiver; the future (to be awaited
+/// beside the receiving) feeds the planner and fails if reading or planning failed.
+pub fn plan_staged<'a, T: Send + 'static>(
+    db: &'a DatabaseConnection,
+    ctx: Arc<PlanningContext>,
+    job_id: Uuid,
+    after: u32,
+    batch_size: usize,
+    mut each: impl FnMut(Vec<RowPlan>) -> Option<T> + Send + 'static,
+) -> (mpsc::Receiver<T>, impl Future<Output = Result<()>> + Send + 'a) {
+    let (to_planner, mut planner_inbox) = mpsc::channel::<(Vec<StagedRow>, Existing)>(2);
+    let (to_caller, planned) = mpsc::channel::<T>(2);
+    let planner = tokio::task::spawn_blocking({
+        let ctx = ctx.clone();
+        move || {
+            let mut planner = ctx.planner();
+            while let Some((rows, existing)) = planner_inbox.blocking_recv() {
+                seed_rows_before(&ctx, &mut planner, &rows, after);
+                let Some(out) = each(plan_batch(&ctx, &mut planner, rows, &existing)) else { continue };
+                if to_caller.blocking_send(out).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let feed = async move {
+        let mut staged = StagedReader::new(job_id, after);
+        loop {
+            let rows = staged.next_batch(db, batch_size.max(1)).await?;
+            if rows.is_empty() {
+                break;
+            }
+            let existing = existing_employees(db, &ctx, &rows).await?;
+            if to_planner.send((rows, existing)).await.is_err() {
+                // The caller stopped receiving.
+                break;
+            }
+        }
+        drop(to_planner);
+        planner.await.map_err(|e| ApiError::Internal(format!("the planner stopped: {e}")))
+    };
+    (planned, feed)
+}
+
+/// R-IMP-13 for a scan that starts mid-sheet: e-mails first seen before it come
+/// from the rows' staged duplicate markers.
+fn seed_rows_before(ctx: &PlanningContext, planner: &mut Planner<'_>, rows: &[StagedRow], after: u32) {
+    for row in rows {
+        if let Some(first) = row.duplicate_of.filter(|first| *first <= after)
+            && let Some(email) = row_email(&row.cells, &ctx.mapping)
+        {
+            planner.mark_seen(email, first);
+        }
+    }
 }

@@ -2,16 +2,16 @@
 //! page; after it, the stored plans with their events, and a sync's outcomes.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use roster_domain::GrantDue;
-use roster_domain::import::validate::row_email;
 use roster_domain::import::{Event, JobStatus, RowIssue, RowPlan, RunMode, RunStatus, Severity};
 use roster_persistence::repo::imports::jobs::StoredJob;
 use roster_persistence::repo::imports::runs::{self, StoredRun};
-use roster_persistence::repo::imports::{applied, plans, rows};
+use roster_persistence::repo::imports::{applied, plans};
 use uuid::Uuid;
 
-use super::planning::{PlanningContext, plan_rows};
+use super::planning::{PlanningContext, plan_staged};
 use crate::error::Result;
 use crate::state::AppState;
 
@@ -46,9 +46,20 @@ pub fn shown_dry_run(job: &StoredJob, runs: &[StoredRun]) -> Option<Uuid> {
     runs.iter().rev().find(|r| r.mode == RunMode::DryRun && r.status == RunStatus::Completed).map(|r| r.id)
 }
 
-/// Rows of the sheet; `after` is the last row number already seen.
-pub async fn rows_page(app: &AppState, job: &StoredJob, first: u64, after: u32, only_issues: bool) -> Result<(Vec<RowView>, bool, u64)> {
+/// Which rows a page shows: up to `first` after row `after`, all or only those
+/// with issues; `with_total` when the caller wants them counted.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub first: u64,
+    pub after: u32,
+    pub only_issues: bool,
+    pub with_total: bool,
+}
+
+/// Rows of the sheet, whether more follow, and how many there are (when `with_total`).
+pub async fn rows_page(app: &AppState, job: &StoredJob, page: Page) -> Result<(Vec<RowView>, bool, u64)> {
     let db = &app.db.conn;
+    let Page { first, after, only_issues, .. } = page;
     let all_runs = runs::for_job(db, job.id).await?;
     if let Some(dry_run) = shown_dry_run(job, &all_runs) {
         let total = plans::count(db, dry_run, only_issues).await?;
@@ -74,7 +85,7 @@ pub async fn rows_page(app: &AppState, job: &StoredJob, first: u64, after: u32, 
             .collect();
         return Ok((views, has_next, total));
     }
-    preview(app, job, first, after, only_issues).await
+    preview(app, job, page).await
 }
 
 pub fn conflict_issue(detail: Option<String>) -> RowIssue {
@@ -89,54 +100,44 @@ pub fn conflict_issue(detail: Option<String>) -> RowIssue {
 
 const SCAN_BATCH: usize = 1000;
 
-/// The preview: rows planned as a dry run would, without storing anything.
-/// Duplicates on earlier pages are found through the rows' staged duplicate markers.
-async fn preview(app: &AppState, job: &StoredJob, first: u64, after: u32, only_issues: bool) -> Result<(Vec<RowView>, bool, u64)> {
+/// The preview: rows planned as a dry run would, without storing anything, on a
+/// blocking thread. A page plans only from `after` until it is full; rows with
+/// issues are counted over the whole sheet only when `with_total` asks for it.
+async fn preview(app: &AppState, job: &StoredJob, page: Page) -> Result<(Vec<RowView>, bool, u64)> {
     let db = &app.db.conn;
-    let ctx = PlanningContext::load(db, job, app.clock.now()).await?;
-    if !only_issues {
-        let staged = rows::page(db, job.id, after, first + 1).await?;
-        let has_next = staged.len() as u64 > first;
-        let staged: Vec<_> = staged.into_iter().take(first as usize).collect();
-        let plans = plan_page(app, &ctx, staged).await?;
-        return Ok((plans.into_iter().map(|p| RowView::from_plan(p, false)).collect(), has_next, job.row_count));
-    }
-    // Rows with issues only: the whole sheet is planned, in batches, to count them.
-    let (mut found, mut total, mut has_next) = (Vec::new(), 0u64, false);
-    let mut planner = ctx.planner();
-    let mut staged_rows = rows::StagedReader::new(job.id);
-    loop {
-        let staged = staged_rows.next_batch(db, SCAN_BATCH).await?;
-        if staged.is_empty() {
-            break;
-        }
-        for plan in plan_rows(db, &ctx, &mut planner, staged).await? {
-            if plan.issues.is_empty() {
-                continue;
-            }
-            total += 1;
-            if plan.row_number > after {
-                if (found.len() as u64) < first {
-                    found.push(RowView::from_plan(plan, false));
+    let ctx = Arc::new(PlanningContext::load(db, job, app.clock.now()).await?);
+    let Page { first, after, only_issues, with_total } = page;
+    let counting = only_issues && with_total;
+    let (start, batch) = match (counting, only_issues) {
+        (true, _) => (0, SCAN_BATCH),
+        (false, true) => (after, SCAN_BATCH),
+        (false, false) => (after, first as usize + 1),
+    };
+    let (mut planned, feed) = plan_staged(db, ctx, job.id, start, batch, move |plans: Vec<RowPlan>| {
+        Some(if only_issues { plans.into_iter().filter(|p| !p.issues.is_empty()).collect() } else { plans })
+    });
+    let collect = async move {
+        let (mut views, mut has_next, mut shown) = (Vec::new(), false, 0u64);
+        while let Some(plans) = planned.recv().await {
+            for plan in plans {
+                shown += 1;
+                if plan.row_number <= after {
+                    continue;
+                }
+                if (views.len() as u64) < first {
+                    views.push(RowView::from_plan(plan, false));
                 } else {
                     has_next = true;
                 }
             }
+            if has_next && !counting {
+                break;
+            }
         }
-    }
-    Ok((found, has_next, total))
-}
-
-/// Plans one page, seeding the planner with e-mails first seen on earlier rows.
-async fn plan_page(app: &AppState, ctx: &PlanningContext, staged: Vec<rows::StagedRow>) -> Result<Vec<RowPlan>> {
-    let Some(first_row) = staged.first().map(|r| r.row_number) else { return Ok(Vec::new()) };
-    let mut planner = ctx.planner();
-    for row in &staged {
-        if let Some(first) = row.duplicate_of.filter(|first| *first < first_row)
-            && let Some(email) = row_email(&row.cells, &ctx.mapping)
-        {
-            planner.mark_seen(email, first);
-        }
-    }
-    plan_rows(&app.db.conn, ctx, &mut planner, staged).await
+        (views, has_next, shown)
+    };
+    let (fed, (views, has_next, shown)) = tokio::join!(feed, collect);
+    fed?;
+    let total = if only_issues { shown } else { job.row_count };
+    Ok((views, has_next, total))
 }

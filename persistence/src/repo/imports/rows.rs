@@ -58,20 +58,6 @@ pub async fn next_chunk(db: &impl ConnectionTrait, job_id: Uuid, after_row: u32)
     }
 }
 
-/// Up to `limit` rows after `after_row`, in sheet order.
-pub async fn page(db: &impl ConnectionTrait, job_id: Uuid, after_row: u32, limit: u64) -> Result<Vec<StagedRow>> {
-    let mut page = Vec::new();
-    let mut cursor = after_row;
-    while (page.len() as u64) < limit {
-        let chunk = next_chunk(db, job_id, cursor).await?;
-        let Some(last) = chunk.last() else { break };
-        cursor = last.row_number;
-        page.extend(chunk.into_iter().filter(|r| r.row_number > after_row));
-    }
-    page.truncate(limit as usize);
-    Ok(page)
-}
-
 pub async fn delete(db: &impl ConnectionTrait, job_id: Uuid) -> Result<()> {
     Entity::delete_many().filter(Column::JobId.eq(job_id)).exec(db).await?;
     Ok(())
@@ -80,13 +66,16 @@ pub async fn delete(db: &impl ConnectionTrait, job_id: Uuid) -> Result<()> {
 /// Reads a job's staged rows in order, in batches of any size, decoding each chunk once.
 pub struct StagedReader {
     job_id: Uuid,
+    /// Rows up to here are not read (the first chunk may hold some).
+    start_after: u32,
     after: u32,
     buffer: std::collections::VecDeque<StagedRow>,
 }
 
 impl StagedReader {
-    pub fn new(job_id: Uuid) -> Self {
-        Self { job_id, after: 0, buffer: Default::default() }
+    /// A reader of the rows after `after_row` (0 for the whole sheet).
+    pub fn new(job_id: Uuid, after_row: u32) -> Self {
+        Self { job_id, start_after: after_row, after: after_row, buffer: Default::default() }
     }
 
     /// The next `size` rows (fewer at the end of the sheet; none after it).
@@ -95,7 +84,8 @@ impl StagedReader {
             let chunk = next_chunk(db, self.job_id, self.after).await?;
             let Some(last) = chunk.last() else { break };
             self.after = last.row_number;
-            self.buffer.extend(chunk);
+            let start_after = self.start_after;
+            self.buffer.extend(chunk.into_iter().filter(|r| r.row_number > start_after));
         }
         let take = size.min(self.buffer.len());
         Ok(self.buffer.drain(..take).collect())
