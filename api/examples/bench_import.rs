@@ -40,6 +40,9 @@ struct Args {
     /// Rows per sync transaction (the runner's default).
     #[arg(long, default_value_t = RunnerSettings::default().batch_size)]
     batch_size: u64,
+    /// Runs of the whole pipeline, each on a fresh database; medians are reported.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
 }
 
 /// Resets the peak RSS (Linux: clear_refs 5) so each phase measures its own.
@@ -69,6 +72,7 @@ fn cpu_secs() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+#[derive(Clone)]
 struct Phase {
     name: &'static str,
     secs: f64,
@@ -220,20 +224,117 @@ async fn wait(app: &AppState, job: Uuid, status: JobStatus) {
     }
 }
 
+/// One run's phases, each with its floor in the same run.
+struct Run {
+    read_floor: Phase,
+    write_floor: Phase,
+    synthetic_floor: Phase,
+    upload: Phase,
+    issue_page: Phase,
+    issue_total: Phase,
+    dry_run: Phase,
+    sync: Phase,
+    cells: usize,
+    existing_rows: usize,
+    summary: String,
+}
+
+impl Run {
+    fn upload_and_dry_run(&self) -> Phase {
+        Phase {
+            name: "upload + dry run",
+            secs: self.upload.secs + self.dry_run.secs,
+            cpu: self.upload.cpu + self.dry_run.cpu,
+            peak: self.upload.peak.max(self.dry_run.peak),
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
     let dir = tempfile_dir();
     let (file, existing) = generate(&args.generator, args.rows, &dir);
     let bytes = std::fs::read(&file).expect("generated file");
-    let (database_url, kind) = match &args.database_url {
+    let mut runs = Vec::new();
+    for run in 1..=args.runs.max(1) {
+        eprintln!("-- run {run} of {}", args.runs.max(1));
+        runs.push(run_once(&args, &bytes, &existing, &dir, run).await);
+    }
+    report(&args, &runs, bytes.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The median of a figure over the runs.
+fn median(runs: &[Run], figure: impl Fn(&Run) -> f64) -> f64 {
+    let mut values: Vec<f64> = runs.iter().map(figure).collect();
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
+}
+
+/// "median (min–max)" of a per-run ratio.
+fn ratio(runs: &[Run], unit: &str, figure: impl Fn(&Run) -> f64) -> String {
+    let values: Vec<f64> = runs.iter().map(&figure).collect();
+    let (min, max) = values.iter().fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    if runs.len() == 1 {
+        format!("{:.2}× {unit}", values[0])
+    } else {
+        format!("{:.2}× {unit} ({min:.2}–{max:.2})", median(runs, figure))
+    }
+}
+
+fn report(args: &Args, runs: &[Run], file_bytes: usize) {
+    let kind = if args.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
+    let first = &runs[0];
+    println!(
+        "\nRoster import benchmark — {kind}, {} rows × 12 columns ({} cells, {:.1} MB xlsx), {} existing employees; medians of {} runs",
+        args.rows,
+        first.cells,
+        file_bytes as f64 / 1e6,
+        first.existing_rows,
+        runs.len()
+    );
+    println!("sync summary: {}\n", first.summary);
+    println!("| phase | seconds | CPU seconds | rows/s | peak RSS MB | ratio to floor (median, range) |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let rows = args.rows as f64;
+    let row = |phase: &dyn Fn(&Run) -> Phase, ratio: String| {
+        let secs = median(runs, |r| phase(r).secs);
+        let name = phase(first).name;
+        let (cpu, peak) = (median(runs, |r| phase(r).cpu), runs.iter().map(|r| phase(r).peak).fold(0.0, f64::max));
+        println!("| {name} | {secs:.2} | {cpu:.2} | {:.0} | {peak:.0} | {ratio} |", rows / secs);
+    };
+    row(&|r| r.read_floor.clone(), "1.00".into());
+    row(&|r| r.write_floor.clone(), "1.00".into());
+    row(&|r| r.upload.clone(), ratio(runs, "read", |r| r.upload.secs / r.read_floor.secs));
+    row(&|r| r.dry_run.clone(), String::new());
+    row(&Run::upload_and_dry_run, ratio(runs, "read", |r| r.upload_and_dry_run().secs / r.read_floor.secs));
+    row(&|r| r.sync.clone(), ratio(runs, "insert", |r| r.sync.secs / r.write_floor.secs));
+    println!(
+        "\n(synthetic insert, the earlier floor — five short columns, one transaction: {:.2} s; sync {:.1}× that)",
+        median(runs, |r| r.synthetic_floor.secs),
+        median(runs, |r| r.sync.secs / r.synthetic_floor.secs)
+    );
+    println!(
+        "(preview before the dry run, 50 rows with issues after row {}: {:.3} s; with the issue total, which plans the whole sheet: {:.2} s)",
+        args.rows / 2,
+        median(runs, |r| r.issue_page.secs),
+        median(runs, |r| r.issue_total.secs)
+    );
+}
+
+/// The whole pipeline once, with its floors, on a fresh database.
+async fn run_once(args: &Args, bytes: &[u8], existing: &Path, dir: &Path, run: usize) -> Run {
+    let bytes = bytes.to_vec();
+    let (database_url, pg_name) = match &args.database_url {
         Some(base) => {
             let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
             let name = format!("bench_{}", Uuid::new_v4().simple());
             admin.conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
-            (format!("{}/{name}", base.rsplit_once('/').expect("url ends in /db").0), "PostgreSQL")
+            (format!("{}/{name}", base.rsplit_once('/').expect("url ends in /db").0), Some(name))
         }
-        None => (format!("sqlite://{}", dir.join("bench.db").display()), "SQLite"),
+        None => (format!("sqlite://{}", dir.join(format!("bench-{run}.db")).display()), None),
     };
     let settings = roster_api::Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -243,8 +344,8 @@ async fn main() {
         runner: RunnerSettings { batch_size: args.batch_size, poll: Duration::from_millis(10), ..RunnerSettings::default() },
     };
     let app = roster_api::startup::connect(settings).await.expect("connect");
-    let (_stop, stopped) = tokio::sync::watch::channel(false);
-    let _runner = spawn_runner(app.clone(), stopped);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runner = spawn_runner(app.clone(), stopped);
 
     let company = Uuid::now_v7();
     let db = &app.db.conn;
@@ -273,7 +374,7 @@ async fn main() {
     )
     .unwrap();
     roster_persistence::repo::policies::insert(db, &policy, chrono::Utc::now()).await.unwrap();
-    let existing_rows = preload_existing(&app, company, &existing).await;
+    let existing_rows = preload_existing(&app, company, existing).await;
 
     let (cells, read_floor) = measure("floor: calamine read", async { calamine_floor(&bytes) }).await;
     let rows_as_text = file_rows(&bytes);
@@ -317,43 +418,23 @@ async fn main() {
     })
     .await;
     let runs = imports::runs_of(&app, &job).await.unwrap();
-    let summary = runs.last().unwrap().summary;
-
-    let rows = args.rows as f64;
-    println!(
-        "\nRoster import benchmark — {kind}, {} rows × 12 columns ({} cells, {:.1} MB xlsx), {existing_rows} existing employees",
-        args.rows,
-        cells,
-        bytes.len() as f64 / 1e6
-    );
-    println!("sync summary: {summary:?}\n");
-    println!("| phase | seconds | CPU seconds | rows/s | peak RSS MB | ratio to floor |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    let row = |p: &Phase, ratio: String| {
-        println!("| {} | {:.2} | {:.2} | {:.0} | {:.0} | {ratio} |", p.name, p.secs, p.cpu, rows / p.secs, p.peak);
-    };
-    row(&read_floor, "1.00".into());
-    row(&write_floor, "1.00".into());
-    row(&upload, format!("{:.2}× read", upload.secs / read_floor.secs));
-    row(&dry_run, String::new());
-    let up_dry = Phase {
-        name: "upload + dry run",
-        secs: upload.secs + dry_run.secs,
-        cpu: upload.cpu + dry_run.cpu,
-        peak: upload.peak.max(dry_run.peak),
-    };
-    row(&up_dry, format!("{:.2}× read", up_dry.secs / read_floor.secs));
-    row(&sync, format!("{:.2}× insert", sync.secs / write_floor.secs));
-    println!(
-        "\n(synthetic insert, the earlier floor — five short columns, one transaction: {:.2} s; sync {:.1}× that)",
-        synthetic_floor.secs,
-        sync.secs / synthetic_floor.secs
-    );
-    println!(
-        "(preview before the dry run, 50 rows with issues after row {mid_sheet}: {:.3} s; with the issue total, which plans the whole sheet: {:.2} s)",
-        issue_page.secs, issue_total.secs
-    );
-    let _ = std::fs::remove_dir_all(&dir);
+    let summary = format!("{:?}", runs.last().unwrap().summary);
+    let _ = stop.send(true);
+    runner.await.expect("runner");
+    app.db.conn.close_by_ref().await.expect("close");
+    // The next run starts from nothing, with the disk as it was.
+    match (&args.database_url, pg_name) {
+        (Some(base), Some(name)) => {
+            let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
+            admin.conn.execute_unprepared(&format!("DROP DATABASE {name}")).await.expect("drop database");
+        }
+        _ => {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(dir.join(format!("bench-{run}.db{suffix}")));
+            }
+        }
+    }
+    Run { read_floor, write_floor, synthetic_floor, upload, issue_page, issue_total, dry_run, sync, cells, existing_rows, summary }
 }
 
 fn tempfile_dir() -> PathBuf {

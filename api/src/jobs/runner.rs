@@ -72,7 +72,8 @@ pub fn spawn_runner(app: AppState, mut shutdown: watch::Receiver<bool>) -> JoinH
             tokio::select! {
                 _ = app.imports.wake.notified() => {}
                 _ = tokio::time::sleep(settings.poll) => {}
-                _ = shutdown.changed() => {}
+                // A dropped sender means shutdown too (and would otherwise wake this loop forever).
+                changed = shutdown.changed() => if changed.is_err() { break },
             }
         }
         // Wait until every run in flight has finished or been left.

@@ -212,3 +212,15 @@ async fn metrics_count_runs_rows_requests_and_the_queue() {
     assert_eq!(value("roster_import_queue_depth"), 0.0);
     assert!(text.contains("# TYPE roster_active_subscriptions gauge"));
 }
+
+/// A runner stops when its shutdown sender is dropped, rather than waking its
+/// loop forever (an embedding that forgets to send `true` must not spin a core).
+#[tokio::test]
+async fn a_runner_stops_when_its_shutdown_sender_is_dropped() {
+    let (url, _dir) = fresh_database().await;
+    let app = roster_api::startup::connect(settings(&url)).await.expect("connect");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runner = roster_api::jobs::spawn_runner(app, stopped);
+    drop(stop);
+    tokio::time::timeout(Duration::from_secs(20), runner).await.expect("the runner stopped").expect("the runner did not panic");
+}
