@@ -426,7 +426,7 @@ async fn run_once(args: &Args, bytes: &[u8], existing: &Path, dir: &Path, run: u
     match (&args.database_url, pg_name) {
         (Some(base), Some(name)) => {
             let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
-            admin.conn.execute_unprepared(&format!("DROP DATABASE {name}")).await.expect("drop database");
+            admin.conn.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.expect("drop database");
         }
         _ => {
             for suffix in ["", "-wal", "-shm"] {

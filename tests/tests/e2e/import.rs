@@ -249,6 +249,43 @@ async fn uploads_need_the_csrf_preflight_header() {
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("GraphQL-Require-Preflight"));
 }
 
+/// R-IMP-11/12 for onboardings: an e-mail that someone else added between the dry
+/// run and the sync makes that row a conflict — no second employee, no budget,
+/// no audit entry for it — while the other rows of the batch are applied.
+#[tokio::test]
+async fn r_imp_11_an_email_added_after_the_dry_run_makes_its_onboarding_a_conflict() {
+    let app = spawn_app().await;
+    let (_, admin) = company_with_policies(&app).await;
+    let today = today().to_string();
+    let file = format!("Email,First name,Last name,Onboarding date\nkim@acme.test,Kim,Bos,{today}\nlot@acme.test,Lot,Dijk,{today}\n");
+    let uploaded = app.upload(&admin, "new.csv", file.into_bytes()).await;
+    let id = uploaded["job"]["id"].as_str().unwrap().to_string();
+    app.map_columns(&admin, &id, json!([])).await;
+    app.job_action(&admin, "startDryRun", &id).await;
+    let planned = app.wait_for(&admin, &id, "DRY_RUN_COMPLETED").await;
+    assert_eq!(planned["summary"]["onboarding"], 2, "{planned}");
+    // Someone adds Kim by hand before the sync.
+    let kim = app.create_employee(&admin, json!({ "email": "kim@acme.test", "firstName": "Kim", "lastName": "Hand" })).await;
+    assert!(kim["employee"]["id"].is_string(), "{kim}");
+    app.job_action(&admin, "confirmSync", &id).await;
+    let synced = app.wait_for(&admin, &id, "COMPLETED").await;
+    assert_eq!((synced["summary"]["conflict"].clone(), synced["summary"]["onboarding"].clone()), (json!(1), json!(1)), "{synced}");
+    let rows = app.rows(&admin, &id, false).await;
+    let kim_row = row(&rows, 2);
+    assert_eq!(kim_row["event"], "CONFLICT", "{kim_row}");
+    assert!(kim_row["issues"].to_string().contains("added by someone else"), "{kim_row}");
+    let people = "query($e: String!) { employee(email: $e) { lastName budgetGrants { amount } } }";
+    let kim_now = app.data(&admin, people, json!({ "e": "kim@acme.test" })).await;
+    assert_eq!(
+        kim_now["employee"],
+        json!({ "lastName": "Hand", "budgetGrants": [{ "amount": 5000 }] }),
+        "the hand-made Kim stays as made, with the one budget her own onboarding granted"
+    );
+    let lot = app.data(&admin, people, json!({ "e": "lot@acme.test" })).await;
+    assert_eq!(lot["employee"]["budgetGrants"], json!([{ "amount": 5000 }]), "the other onboarding is applied, with its budget");
+    assert_eq!(app.employee_count(&admin).await, 2);
+}
+
 #[tokio::test]
 async fn r_imp_11_an_employee_changed_after_the_dry_run_is_a_conflict_not_overwritten() {
     let app = spawn_app().await;
