@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use roster_domain::{EmailAddress, Employee, EmployeeStatus, Language, LoginState};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    Statement,
+};
 use uuid::Uuid;
 
 use super::stored;
@@ -229,14 +232,31 @@ pub async fn find_by_emails(db: &impl ConnectionTrait, company_id: Uuid, emails:
     if emails.is_empty() {
         return Ok(Vec::new());
     }
-    Entity::find()
-        .filter(Column::CompanyId.eq(company_id))
-        .filter(Column::Email.is_in(emails.iter().map(|e| e.as_str().to_string())))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(to_domain)
-        .collect()
+    let statement = by_emails_statement(db.get_database_backend(), company_id, emails);
+    Entity::find().from_raw_sql(statement).all(db).await?.into_iter().map(to_domain).collect()
+}
+
+/// The statement `find_by_emails` runs (public so that a test can read its plan).
+/// Each e-mail is looked up in the (company, e-mail) key. On PostgreSQL an `IN`
+/// list lets the planner, misled by statistics that lag behind a growing import,
+/// read all of the company's employees once per batch (a quadratic sync), so
+/// there every e-mail gets its own probe: a LATERAL subquery that LIMIT keeps
+/// from being flattened into a join.
+pub fn by_emails_statement(backend: DbBackend, company_id: Uuid, emails: &[EmailAddress]) -> Statement {
+    if backend != DbBackend::Postgres {
+        let query = Entity::find()
+            .filter(Column::CompanyId.eq(company_id))
+            .filter(Column::Email.is_in(emails.iter().map(|e| e.as_str().to_string())));
+        return query.build(backend);
+    }
+    let placeholders: Vec<String> = (0..emails.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT found.* FROM unnest(ARRAY[{}]::text[]) AS wanted(email) \
+         CROSS JOIN LATERAL (SELECT * FROM employees WHERE company_id = $1 AND email = wanted.email LIMIT 1) AS found",
+        placeholders.join(", ")
+    );
+    let values = std::iter::once(company_id.into()).chain(emails.iter().map(|e| e.as_str().into()));
+    Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Employees of the company with these ids. The lookup is by primary key only

@@ -8,6 +8,7 @@ mod employees;
 mod helpers;
 mod http;
 mod import;
+mod lookups;
 mod pagination;
 mod processes;
 mod runs;
