@@ -176,9 +176,18 @@ async fn look_up(txn: &DatabaseTransaction, applying: &Applying, decoded: &Decod
     })
 }
 
+/// The outcome of a row that is not to be applied: the one recorded when it was
+/// applied before, or its planned event when it changes nothing; `None` if pending.
+fn settled(plan: &RowPlan, recorded: &HashMap<u32, Outcome>) -> Option<Event> {
+    match recorded.get(&plan.row_number) {
+        Some(earlier) => Some(Event::parse(&earlier.outcome).unwrap_or(plan.event)),
+        None => (!plan.event.changes_directory()).then_some(plan.event),
+    }
+}
+
 /// The rows of a chunk that still have to be applied.
 fn pending<'a>(chunk: &'a [RowPlan], recorded: &'a HashMap<u32, Outcome>) -> impl Iterator<Item = &'a RowPlan> {
-    chunk.iter().filter(|p| p.event.changes_directory() && !recorded.contains_key(&p.row_number))
+    chunk.iter().filter(|p| settled(p, recorded).is_none())
 }
 
 /// The e-mails to onboard and the employees to change, for the lookups.
@@ -202,7 +211,8 @@ fn target(plan: &RowPlan) -> Result<&Employee> {
 }
 
 /// Builds a chunk's writes (CPU only): employees, their grants, audit entries and
-/// every pending row's recorded outcome; rows applied before keep their outcome.
+/// every pending row's recorded outcome; rows applied before keep their outcome,
+/// rows that change nothing their planned event.
 fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, seen: &Seen, now: DateTime<Utc>) -> Result<Prepared> {
     let Decoded { range, chunk, recorded } = decoded;
     let mut records: Vec<(u32, String, Option<String>)> = Vec::new();
@@ -221,8 +231,12 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
         });
     };
     let (mut new_employees, mut changed, mut due) = (Vec::new(), Vec::new(), Vec::new());
-    let mut outcomes: HashMap<u32, Event> = HashMap::new();
-    for plan in pending(&chunk, &recorded) {
+    let mut events = Vec::with_capacity(chunk.len());
+    for plan in &chunk {
+        if let Some(event) = settled(plan, &recorded) {
+            events.push(event);
+            continue;
+        }
         let t = target(plan)?;
         let conflict = if plan.event == Event::Onboarding {
             if seen.taken.contains(&t.email) {
@@ -245,7 +259,7 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
         };
         let event = if conflict.is_some() { Event::Conflict } else { plan.event };
         records.push((plan.row_number, event.code().into(), conflict));
-        outcomes.insert(plan.row_number, event);
+        events.push(event);
     }
     if !records.is_empty() {
         employees::insert_many_into(&mut writes, &new_employees, now);
@@ -255,15 +269,5 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
         audit::record_many_into(&mut writes, &audit_entries);
         applied::record_chunk_into(&mut writes, applying.run_id, range, &records);
     }
-    let events = chunk
-        .iter()
-        .map(|p| {
-            outcomes
-                .get(&p.row_number)
-                .copied()
-                .or_else(|| recorded.get(&p.row_number).and_then(|o| Event::parse(&o.outcome)))
-                .unwrap_or(p.event)
-        })
-        .collect();
     Ok(Prepared { writes, events })
 }

@@ -191,15 +191,8 @@ pub async fn find_many_for_update(db: &impl ConnectionTrait, company_id: Uuid, i
     query.all(db).await?.into_iter().filter(|m| m.company_id == company_id).map(to_domain).collect()
 }
 
-/// Writes changed employees in multi-row upserts. The caller read them with
+/// Adds to the batch multi-row upserts of changed employees. The caller read them with
 /// `find_many_for_update` in the same transaction and checked their versions.
-pub async fn overwrite_many(db: &impl ConnectionTrait, changed: &[(Employee, DateTime<Utc>)], now: DateTime<Utc>) -> Result<()> {
-    let mut batch = WriteBatch::new(db.get_database_backend());
-    overwrite_many_into(&mut batch, changed, now);
-    batch.execute(db).await
-}
-
-/// `overwrite_many`, added to a batch to run later (in the transaction that read them).
 pub fn overwrite_many_into(batch: &mut WriteBatch, changed: &[(Employee, DateTime<Utc>)], now: DateTime<Utc>) {
     for chunk in changed.chunks(200) {
         let mut insert = Query::insert();

@@ -20,19 +20,8 @@ pub struct Outcome {
     pub detail: Option<String>,
 }
 
-/// Records the outcomes (row number, outcome, detail) of the chunk `first_row..=last_row`.
-pub async fn record_chunk(
-    db: &impl ConnectionTrait,
-    run_id: Uuid,
-    rows: (u32, u32),
-    outcomes: &[(u32, String, Option<String>)],
-) -> Result<()> {
-    let mut batch = WriteBatch::new(db.get_database_backend());
-    record_chunk_into(&mut batch, run_id, rows, outcomes);
-    batch.execute(db).await
-}
-
-/// `record_chunk`, added to the batch that applies the chunk.
+/// Adds to the batch that applies the chunk `first_row..=last_row` the record of
+/// its rows' outcomes (row number, outcome, detail).
 pub fn record_chunk_into(
     batch: &mut WriteBatch,
     run_id: Uuid,
