@@ -104,6 +104,7 @@ async fn main() {
         auth: AuthSettings { key: JwtKey::Secret(SECRET.into()), issuer: None, audience: None },
         limits: Limits::default(),
         runner: RunnerSettings { poll: Duration::from_millis(10), ..RunnerSettings::default() },
+        http: roster_api::HttpSettings::default(),
     };
     let server = Application::build(settings).await.expect("server");
     let port = server.port();

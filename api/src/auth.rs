@@ -150,6 +150,12 @@ pub enum AuthError {
     Invalid(String),
     #[error("auth is misconfigured: {0}")]
     Config(String),
+    /// A valid signature over a `company_id` that names no company.
+    #[error("invalid token: its company_id names no company")]
+    UnknownCompany,
+    /// The company could not be looked up; the cause is logged, not sent.
+    #[error("the token could not be checked now; retry")]
+    Unavailable,
 }
 
 /// Verifies tokens. Keys are parsed once, at start.

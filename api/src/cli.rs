@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
 use crate::auth::{Authenticator, Role, parse_ttl};
-use crate::config::{AuthArgs, DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
+use crate::config::{AuthArgs, DEFAULT_BIND, DEFAULT_DATABASE_URL, HttpArgs, HttpSettings, Settings};
 use crate::jobs::RunnerSettings;
 use crate::sheets::Limits;
 use crate::startup::Application;
@@ -49,6 +49,8 @@ enum Command {
         /// Largest upload in bytes.
         #[arg(long, env = "ROSTER_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
         max_upload_bytes: usize,
+        #[command(flatten)]
+        http: HttpArgs,
     },
     /// Run pending database migrations.
     Migrate,
@@ -140,7 +142,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             eprintln!("migrations applied to {}", redact(&cli.database_url));
             Ok(())
         }
-        Command::Serve { bind, no_runner, runner_concurrency, lease_seconds, batch_size, batch_pause_ms, max_upload_bytes } => {
+        Command::Serve { bind, no_runner, runner_concurrency, lease_seconds, batch_size, batch_pause_ms, max_upload_bytes, http } => {
             let runner = RunnerSettings {
                 enabled: !no_runner,
                 concurrency: runner_concurrency.max(1),
@@ -150,7 +152,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ..RunnerSettings::default()
             };
             let limits = Limits { max_file_bytes: max_upload_bytes, ..Limits::default() };
-            serve(&cli.auth, cli.database_url, bind, limits, runner).await
+            serve(&cli.auth, cli.database_url, bind, limits, runner, http.settings()).await
         }
         Command::Token { role, company, subject, ttl, scopes } => {
             let resolved = cli.auth.resolve(&cli.database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
@@ -170,6 +172,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 auth: resolved.settings,
                 limits: Limits::default(),
                 runner: RunnerSettings::default(),
+                http: HttpSettings::default(),
             };
             let app = crate::startup::connect(settings).await.map_err(|e| e.to_string())?;
             crate::import_command::run(app, crate::import_command::ImportArgs { file, company, dry_run, map }).await
@@ -200,7 +203,14 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn serve(auth: &AuthArgs, database_url: String, bind: SocketAddr, limits: Limits, runner: RunnerSettings) -> Result<(), String> {
+async fn serve(
+    auth: &AuthArgs,
+    database_url: String,
+    bind: SocketAddr,
+    limits: Limits,
+    runner: RunnerSettings,
+    http: HttpSettings,
+) -> Result<(), String> {
     let resolved = auth.resolve(&database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
     if let Some(path) = &resolved.generated_secret_at {
         eprintln!(
@@ -208,7 +218,7 @@ async fn serve(auth: &AuthArgs, database_url: String, bind: SocketAddr, limits: 
             path.display()
         );
     }
-    let settings = Settings { bind, database_url: database_url.clone(), auth: resolved.settings, limits, runner };
+    let settings = Settings { bind, database_url: database_url.clone(), auth: resolved.settings, limits, runner, http };
     let app = Application::build(settings).await.map_err(|e| e.to_string())?;
     tracing::info!(port = app.port(), database = %redact(&database_url), "roster listening on http://{}:{}/graphql", bind.ip(), app.port());
     app.run_until_stopped().await.map_err(|e| e.to_string())

@@ -2,8 +2,10 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::auth::{AuthSettings, JwtKey};
+use crate::graphql::QueryLimits;
 use crate::jobs::RunnerSettings;
 use crate::sheets::Limits;
 
@@ -15,6 +17,103 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub limits: Limits,
     pub runner: RunnerSettings,
+    pub http: HttpSettings,
+}
+
+/// What protects the server from its clients: what one request may cost, how
+/// long it may take, and how many WebSocket connections and subscriptions it holds.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub query: QueryLimits,
+    /// A request's whole exchange, body included; past it the client gets 408.
+    pub request_timeout: Duration,
+    /// Time to send a request's headers, which is also how long a kept-alive
+    /// connection may sit idle before its next request.
+    pub header_read_timeout: Duration,
+    pub max_websocket_connections: usize,
+    pub max_subscriptions_per_connection: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            query: QueryLimits::default(),
+            request_timeout: Duration::from_secs(60),
+            header_read_timeout: Duration::from_secs(10),
+            max_websocket_connections: 1_000,
+            max_subscriptions_per_connection: 32,
+        }
+    }
+}
+
+/// The settings of `HttpSettings` on the command line or in the environment;
+/// each left out keeps its default.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct HttpArgs {
+    /// Largest GraphQL document in bytes (default 102400).
+    #[arg(long, env = "ROSTER_MAX_DOCUMENT_BYTES")]
+    pub max_document_bytes: Option<usize>,
+    /// Most lexical tokens in a document (default 10000).
+    #[arg(long, env = "ROSTER_MAX_TOKENS")]
+    pub max_tokens: Option<usize>,
+    /// Deepest nesting of `{`, `[` and `(` in a document (default 64).
+    #[arg(long, env = "ROSTER_MAX_NESTING")]
+    pub max_nesting: Option<usize>,
+    /// Deepest nesting of lists and objects in the variables (default 32).
+    #[arg(long, env = "ROSTER_MAX_VARIABLES_DEPTH")]
+    pub max_variables_depth: Option<usize>,
+    /// Most aliased fields in a document (default 100).
+    #[arg(long, env = "ROSTER_MAX_ALIASES")]
+    pub max_aliases: Option<usize>,
+    /// Deepest selection of fields (default 16).
+    #[arg(long, env = "ROSTER_MAX_QUERY_DEPTH")]
+    pub max_query_depth: Option<usize>,
+    /// Complexity budget of a request or of a whole batch (default 10000).
+    #[arg(long, env = "ROSTER_MAX_COMPLEXITY")]
+    pub max_complexity: Option<usize>,
+    /// Most operations in one batch (default 10).
+    #[arg(long, env = "ROSTER_MAX_BATCH")]
+    pub max_batch: Option<usize>,
+    /// Largest response in bytes (default 8388608).
+    #[arg(long, env = "ROSTER_MAX_RESPONSE_BYTES")]
+    pub max_response_bytes: Option<usize>,
+    /// Seconds a request may take, body included (default 60).
+    #[arg(long, env = "ROSTER_REQUEST_TIMEOUT_SECS")]
+    pub request_timeout_secs: Option<u64>,
+    /// Seconds to send a request's headers, and to keep an idle connection (default 10).
+    #[arg(long, env = "ROSTER_HEADER_READ_TIMEOUT_SECS")]
+    pub header_read_timeout_secs: Option<u64>,
+    /// Most open WebSocket connections (default 1000).
+    #[arg(long, env = "ROSTER_MAX_WS_CONNECTIONS")]
+    pub max_websocket_connections: Option<usize>,
+    /// Most subscriptions on one WebSocket connection (default 32).
+    #[arg(long, env = "ROSTER_MAX_SUBSCRIPTIONS")]
+    pub max_subscriptions_per_connection: Option<usize>,
+}
+
+impl HttpArgs {
+    pub fn settings(&self) -> HttpSettings {
+        let d = HttpSettings::default();
+        let q = d.query;
+        let secs = |v: Option<u64>, default: Duration| v.map(|s| Duration::from_secs(s.max(1))).unwrap_or(default);
+        HttpSettings {
+            query: QueryLimits {
+                max_document_bytes: self.max_document_bytes.unwrap_or(q.max_document_bytes),
+                max_tokens: self.max_tokens.unwrap_or(q.max_tokens),
+                max_nesting: self.max_nesting.unwrap_or(q.max_nesting),
+                max_variables_depth: self.max_variables_depth.unwrap_or(q.max_variables_depth),
+                max_aliases: self.max_aliases.unwrap_or(q.max_aliases),
+                max_depth: self.max_query_depth.unwrap_or(q.max_depth),
+                max_complexity: self.max_complexity.unwrap_or(q.max_complexity),
+                max_batch: self.max_batch.unwrap_or(q.max_batch),
+                max_response_bytes: self.max_response_bytes.unwrap_or(q.max_response_bytes),
+            },
+            request_timeout: secs(self.request_timeout_secs, d.request_timeout),
+            header_read_timeout: secs(self.header_read_timeout_secs, d.header_read_timeout),
+            max_websocket_connections: self.max_websocket_connections.unwrap_or(d.max_websocket_connections),
+            max_subscriptions_per_connection: self.max_subscriptions_per_connection.unwrap_or(d.max_subscriptions_per_connection),
+        }
+    }
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";

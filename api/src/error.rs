@@ -108,8 +108,16 @@ impl From<RepoError> for ApiError {
                     "DUPLICATE_NAME",
                     "a company group with this name already exists",
                 )]),
-                other => Self::Conflict(format!("the change conflicts with existing data ({other})")),
+                "budget_grants_once_per_period" => Self::Conflict("this budget was already granted to the employee for this period".into()),
+                other => Self::Internal(format!("unexpected unique constraint: {other}")),
             },
+            RepoError::MissingReference { detail } => {
+                tracing::warn!(%detail, "a write referred to a record that is gone");
+                Self::Conflict(
+                    "a record this change refers to (such as its company group or budget policy) no longer exists; read it again and retry"
+                        .into(),
+                )
+            }
             RepoError::Corrupt(msg) => Self::Internal(format!("corrupt stored data: {msg}")),
             RepoError::Db(db) => Self::Internal(format!("database: {db}")),
         }
@@ -134,5 +142,24 @@ pub fn payload<T, P>(result: Result<T>, ok: impl FnOnce(T) -> P, failed: impl Fn
         Ok(value) => Ok(ok(value)),
         Err(ApiError::Invalid(errors)) => Ok(failed(errors)),
         Err(other) => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_text_never_reaches_a_client() {
+        let missing = ApiError::from(RepoError::MissingReference { detail: "FOREIGN KEY constraint failed".into() });
+        assert_eq!(missing.code(), "CONFLICT");
+        assert!(!missing.public_message().contains("FOREIGN KEY"), "{}", missing.public_message());
+        assert!(missing.public_message().contains("no longer exists"));
+        let unforeseen = ApiError::from(RepoError::Conflict { constraint: "UNIQUE constraint failed: secrets.name".into() });
+        assert_eq!((unforeseen.code(), unforeseen.public_message().as_str()), ("INTERNAL", "internal error"));
+        let taken = ApiError::from(RepoError::Conflict { constraint: "employees_company_email_key".into() });
+        assert!(
+            matches!(taken, ApiError::Invalid(ref e) if e[0].code == "DUPLICATE_EMAIL" && e[0].field.as_deref() == Some(&["input".to_string(), "email".to_string()][..]))
+        );
     }
 }

@@ -15,6 +15,13 @@ pub mod services;
 pub mod sheets;
 pub mod startup;
 pub mod state;
+mod tenants;
 
-pub use config::Settings;
+pub use config::{HttpSettings, Settings};
+
+/// Cases a fuzz harness runs: `PROPTEST_CASES` when set, else `default`.
+#[cfg(test)]
+pub(crate) fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
 pub use startup::Application;

@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::files::LinkSigner;
 use crate::jobs::{EventBus, spawn_runner};
 use crate::state::{App, AppState, Imports, SystemClock};
+use crate::tenants::KnownCompanies;
 use tokio::sync::{Notify, watch};
 
 pub struct Application {
@@ -54,12 +55,13 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = watch::channel(false);
         let runner = self.state.imports.runner.enabled.then(|| spawn_runner(self.state.clone(), stopped));
-        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await;
+        let header_read_timeout = self.state.http.header_read_timeout;
+        crate::http::server::serve(self.listener, self.router, header_read_timeout, shutdown_signal()).await;
         let _ = stop.send(true);
         if let Some(runner) = runner {
             let _ = runner.await;
         }
-        served
+        Ok(())
     }
 }
 
@@ -74,7 +76,8 @@ pub async fn connect(settings: Settings) -> Result<AppState, StartupError> {
         DatabaseKind::Sqlite => EventBus::default(),
     };
     let imports = Imports { limits: settings.limits, runner: settings.runner, wake: Notify::new(), events };
-    Ok(AppState(Arc::new(App { db, auth, clock: Arc::new(SystemClock), imports, links })))
+    let http = settings.http;
+    Ok(AppState(Arc::new(App { db, auth, companies: KnownCompanies::default(), http, clock: Arc::new(SystemClock), imports, links })))
 }
 
 async fn shutdown_signal() {

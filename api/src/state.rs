@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 use roster_persistence::Database;
 
 use crate::auth::Authenticator;
+use crate::config::HttpSettings;
 use crate::files::LinkSigner;
 use crate::jobs::{EventBus, RunnerSettings};
 use crate::sheets::Limits;
+use crate::tenants::KnownCompanies;
 
 /// The source of "now"; the domain never reads a clock itself.
 pub trait Clock: Send + Sync {
@@ -29,6 +31,9 @@ pub struct App {
     pub db: Database,
     /// Verifies bearer tokens; keys are parsed once at start.
     pub auth: Authenticator,
+    /// Companies that tokens named and that exist (R-TEN-1).
+    pub companies: KnownCompanies,
+    pub http: HttpSettings,
     pub clock: Arc<dyn Clock>,
     pub imports: Imports,
     /// Signs short-lived download links (`GET /files/…`).

@@ -12,6 +12,10 @@ pub enum RepoError {
     /// when the database says which (e.g. `employees_company_email_key`).
     #[error("constraint violated: {constraint}")]
     Conflict { constraint: String },
+    /// A foreign key refused the write: a record it refers to is gone. SQLite
+    /// does not say which; `detail` is the database's text, for the log only.
+    #[error("a referenced record does not exist: {detail}")]
+    MissingReference { detail: String },
     /// The row changed since it was read (optimistic locking on `version`).
     #[error("the record changed since it was read")]
     Stale,
@@ -25,9 +29,8 @@ pub enum RepoError {
 impl From<DbErr> for RepoError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(detail)) | Some(SqlErr::ForeignKeyConstraintViolation(detail)) => {
-                RepoError::Conflict { constraint: constraint_name(&detail) }
-            }
+            Some(SqlErr::UniqueConstraintViolation(detail)) => RepoError::Conflict { constraint: constraint_name(&detail) },
+            Some(SqlErr::ForeignKeyConstraintViolation(detail)) => RepoError::MissingReference { detail },
             _ => RepoError::Db(err),
         }
     }

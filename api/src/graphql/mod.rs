@@ -2,6 +2,7 @@
 //! domain in `types` (entities never derive GraphQL traits).
 
 mod context;
+pub mod limits;
 mod mutation;
 mod query;
 mod subscription;
@@ -10,6 +11,7 @@ pub mod types;
 use async_graphql::Schema;
 
 pub use context::{PublicBase, RequestCache};
+pub use limits::{LimitError, QueryLimits};
 pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::Subscription;
@@ -18,16 +20,10 @@ use crate::state::AppState;
 
 pub type RosterSchema = Schema<Query, Mutation, Subscription>;
 
-/// Deep enough for every query of the contract; shallow enough to stop abuse.
-const MAX_DEPTH: usize = 16;
-const MAX_COMPLEXITY: usize = 10_000;
-
-pub fn build_schema(state: AppState) -> RosterSchema {
-    Schema::build(Query::default(), Mutation::default(), Subscription)
-        .data(state)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .finish()
+/// The schema with its cost guard (depth and complexity are checked there, with
+/// codes and figures, rather than by async-graphql's bare limits).
+pub fn build_schema(state: AppState, limits: QueryLimits) -> RosterSchema {
+    Schema::build(Query::default(), Mutation::default(), Subscription).data(state).extension(limits::CostGuard(limits)).finish()
 }
 
 /// The SDL of the schema, as checked in at `schema.graphql`.

@@ -18,10 +18,8 @@ use serde_json::Value as Json;
 use super::negotiate::{ResponseType, not_acceptable};
 use super::{HttpState, graphiql};
 use crate::auth::{AuthError, Caller};
-use crate::graphql::{PublicBase, RequestCache};
+use crate::graphql::{LimitError, PublicBase, RequestCache, limits};
 
-/// At most this many operations in one JSON array batch.
-const MAX_BATCH: usize = 10;
 /// JSON bodies are small; only uploads may be large.
 const MAX_JSON_BODY: usize = 2 * 1024 * 1024;
 /// Headers that prove a CORS preflight happened (a browser form cannot set them).
@@ -48,7 +46,10 @@ async fn multipart(
     let options = async_graphql::http::MultipartOptions::default().max_file_size(limit).max_num_files(1);
     let cursor = futures_util::io::Cursor::new(body);
     match async_graphql::http::receive_batch_body(Some(content_type), cursor, options).await {
-        Ok(batch) => execute(state, kind, caller, PublicBase::from_headers(headers), batch).await,
+        Ok(batch) => match admit(state, &batch).await {
+            Ok(()) => execute(state, kind, caller, PublicBase::from_headers(headers), batch).await,
+            Err(limit) => refuse_limit(kind, &limit),
+        },
         Err(async_graphql::ParseRequestError::PayloadTooLarge) => kind.request_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
@@ -63,7 +64,7 @@ pub async fn get(State(state): State<HttpState>, headers: HeaderMap, Query(param
         return Html(graphiql::PAGE).into_response();
     }
     let Some(kind) = ResponseType::negotiate(&headers) else { return not_acceptable() };
-    let caller = match authenticate(&state, &headers) {
+    let caller = match authenticate(&state, &headers).await {
         Ok(c) => c,
         Err(err) => return refuse(kind, err),
     };
@@ -87,11 +88,15 @@ pub async fn get(State(state): State<HttpState>, headers: HeaderMap, Query(param
             }
         }
     }
-    let request = match parse_request(Json::Object(object)) {
+    let mut request = match parse_request(Json::Object(object)) {
         Ok(r) => r,
         Err(msg) => return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &msg),
     };
-    if operation_type(&request) == Some(OperationType::Mutation) {
+    // Before `operation_type` parses the document.
+    if let Err(limit) = state.app.http.query.admit(&request) {
+        return refuse_limit(kind, &limit);
+    }
+    if operation_type(&mut request) == Some(OperationType::Mutation) {
         let mut response =
             kind.request_error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "mutations are only accepted over POST");
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -102,7 +107,7 @@ pub async fn get(State(state): State<HttpState>, headers: HeaderMap, Query(param
 
 pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(kind) = ResponseType::negotiate(&headers) else { return not_acceptable() };
-    let caller = match authenticate(&state, &headers) {
+    let caller = match authenticate(&state, &headers).await {
         Ok(c) => c,
         Err(err) => return refuse(kind, err),
     };
@@ -135,15 +140,16 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
         Err(e) => return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("the body is not valid JSON: {e}")),
     };
     let batch = match body {
-        Json::Array(items) if items.is_empty() || items.len() > MAX_BATCH => {
-            return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("a batch holds 1 to {MAX_BATCH} operations"));
-        }
         Json::Array(items) => items.into_iter().map(parse_request).collect::<Result<Vec<_>, _>>().map(BatchRequest::Batch),
         single => parse_request(single).map(BatchRequest::Single),
     };
-    match batch {
-        Ok(batch) => execute(&state, kind, caller, PublicBase::from_headers(&headers), batch).await,
-        Err(msg) => kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &msg),
+    let batch = match batch {
+        Ok(batch) => batch,
+        Err(msg) => return kind.request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &msg),
+    };
+    match admit(&state, &batch).await {
+        Ok(()) => execute(&state, kind, caller, PublicBase::from_headers(&headers), batch).await,
+        Err(limit) => refuse_limit(kind, &limit),
     }
 }
 
@@ -151,17 +157,51 @@ fn wants_html(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
-/// R-AUTH-2: every GraphQL request needs a valid token.
-pub(super) fn authenticate(state: &HttpState, headers: &HeaderMap) -> Result<Caller, AuthError> {
-    state.app.auth.verify_header(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()))
+/// R-AUTH-2: every GraphQL request needs a valid token for a company that exists.
+async fn authenticate(state: &HttpState, headers: &HeaderMap) -> Result<Caller, AuthError> {
+    crate::tenants::authenticate(&state.app, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await
 }
 
 /// A refused token: 401, `UNAUTHENTICATED`, and what to fix.
 fn refuse(kind: ResponseType, err: AuthError) -> Response {
     tracing::debug!(%err, "refused a request");
+    if matches!(err, AuthError::Unavailable) {
+        return kind.request_error(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", &err.to_string());
+    }
     let mut response = kind.request_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &err.to_string());
     response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
+}
+
+/// What is refused before any operation runs: documents over the limits of
+/// their text and variables, batches too large, and a batch whose operations
+/// cost more than one request may, together.
+async fn admit(state: &HttpState, batch: &BatchRequest) -> Result<(), LimitError> {
+    let limits = &state.app.http.query;
+    match batch {
+        BatchRequest::Single(request) => limits.admit(request),
+        BatchRequest::Batch(requests) => {
+            limits.admit_batch_size(requests.len())?;
+            requests.iter().try_for_each(|r| limits.admit(r))?;
+            let found = limits::measure_batch(&state.schema, requests).await;
+            if found > limits.max_complexity {
+                return Err(LimitError::BatchTooComplex { found, limit: limits.max_complexity });
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A refused document is answered as one that does not parse (GraphQL over
+/// HTTP: 200 for `application/json`, 400 for `application/graphql-response+json`);
+/// a refused batch with 400 either way, as the batch cannot be answered item by item.
+fn refuse_limit(kind: ResponseType, limit: &LimitError) -> Response {
+    let status = match (kind, limit) {
+        (_, LimitError::BatchTooLarge { .. } | LimitError::BatchTooComplex { .. }) => StatusCode::BAD_REQUEST,
+        (ResponseType::GraphqlResponse, _) => StatusCode::BAD_REQUEST,
+        (ResponseType::Json, _) => StatusCode::OK,
+    };
+    kind.request_error(status, limit.code(), &limit.to_string())
 }
 
 /// Checks the GraphQL-over-HTTP parameters' types before anything runs.
@@ -192,12 +232,14 @@ fn parse_request(value: Json) -> Result<Request, String> {
     Ok(request)
 }
 
-/// The type of the operation that would run, if the document parses and names one.
-pub(super) fn operation_type(request: &Request) -> Option<OperationType> {
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+/// The type of the operation that would run, if the document parses and names
+/// one. The parsed document stays in the request, so it is parsed only once.
+pub(super) fn operation_type(request: &mut Request) -> Option<OperationType> {
+    let name = request.operation_name.clone();
+    let document = request.parsed_query().ok()?;
     match &document.operations {
         DocumentOperations::Single(op) => Some(op.node.ty),
-        DocumentOperations::Multiple(ops) => match &request.operation_name {
+        DocumentOperations::Multiple(ops) => match &name {
             Some(name) => ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op.node.ty),
             None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
             None => None,
@@ -223,13 +265,38 @@ fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response 
     response
 }
 
+/// The response as JSON, or an error in its place when it is over the size limit.
+pub(super) fn bounded_body(limits: &limits::QueryLimits, response: &async_graphql::Response) -> Json {
+    let body = serde_json::to_value(response).unwrap_or_default();
+    let mut size = ByteCount(0);
+    let _ = serde_json::to_writer(&mut size, &body);
+    match limits.admit_response(size.0) {
+        Ok(()) => body,
+        Err(limit) => serde_json::to_value(limit.response()).unwrap_or_default(),
+    }
+}
+
+/// Counts what is written to it.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs admitted requests.
 async fn execute(state: &HttpState, kind: ResponseType, caller: Caller, base: PublicBase, batch: BatchRequest) -> Response {
     let per_request = |request: Request| request.data(caller.clone()).data(RequestCache::default()).data(base.clone());
     match batch {
         BatchRequest::Single(request) => {
             let response = with_codes(state.schema.execute(per_request(request)).await);
             let request_error = is_request_error(&response);
-            let mut body = serde_json::to_value(&response).unwrap_or_default();
+            let mut body = bounded_body(&state.app.http.query, &response);
             let status = match kind {
                 ResponseType::GraphqlResponse if request_error => {
                     if let Json::Object(o) = &mut body {
@@ -244,7 +311,7 @@ async fn execute(state: &HttpState, kind: ResponseType, caller: Caller, base: Pu
         BatchRequest::Batch(requests) => {
             let mut bodies = Vec::with_capacity(requests.len());
             for request in requests {
-                bodies.push(serde_json::to_value(with_codes(state.schema.execute(per_request(request)).await)).unwrap_or_default());
+                bodies.push(bounded_body(&state.app.http.query, &with_codes(state.schema.execute(per_request(request)).await)));
             }
             kind.respond(StatusCode::OK, Json::Array(bodies))
         }

@@ -3,7 +3,10 @@
 mod graphiql;
 pub(crate) mod graphql;
 mod negotiate;
+pub mod server;
 mod websocket;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -13,28 +16,33 @@ use axum::routing::get;
 
 use crate::graphql::{RosterSchema, build_schema};
 use crate::state::AppState;
+use tokio::sync::Semaphore;
 
 /// What every handler gets: the app and the schema built once at start.
 #[derive(Clone)]
 pub struct HttpState {
     pub app: AppState,
     pub schema: RosterSchema,
+    /// One permit per open WebSocket connection.
+    pub websockets: Arc<Semaphore>,
 }
 
 pub fn router(app: AppState) -> Router {
-    let schema = build_schema(app.clone());
+    let schema = build_schema(app.clone(), app.http.query);
+    let websockets = Arc::new(Semaphore::new(app.http.max_websocket_connections));
     // Uploads come through /graphql; JSON bodies there are checked to 2 MB apart.
     let upload_limit = app.imports.limits.max_file_bytes + 1024 * 1024;
-    let state = HttpState { app, schema };
-    Router::new()
+    let http = app.http.clone();
+    let state = HttpState { app, schema, websockets };
+    let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/files/{token}", get(crate::files::download))
         .route("/graphql/ws", get(websocket::upgrade))
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .with_state(state)
-        .layer(axum::middleware::from_fn(count_requests))
+        .with_state(state);
+    server::harden(router, &http).layer(axum::middleware::from_fn(count_requests))
 }
 
 async fn count_requests(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::HttpState;
-use super::graphql::{is_request_error, operation_type};
+use super::graphql::{bounded_body, is_request_error, operation_type};
 use crate::auth::Caller;
 use crate::graphql::{PublicBase, RequestCache};
 
@@ -58,8 +58,16 @@ pub async fn upgrade(State(state): State<HttpState>, headers: HeaderMap, ws: Web
         return (StatusCode::BAD_REQUEST, "Sec-WebSocket-Protocol must offer graphql-transport-ws (or the legacy graphql-ws)")
             .into_response();
     };
+    let Ok(permit) = state.websockets.clone().try_acquire_owned() else {
+        let limit = state.app.http.max_websocket_connections;
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("too many open WebSocket connections (the limit is {limit}); retry later"))
+            .into_response();
+    };
     let base = PublicBase::from_headers(&headers);
-    ws.protocols([protocol.name()]).on_upgrade(move |socket| Session::new(state, protocol, base).run(socket))
+    ws.protocols([protocol.name()]).on_upgrade(move |socket| async move {
+        Session::new(state, protocol, base).run(socket).await;
+        drop(permit);
+    })
 }
 
 /// What the connection loop does after a frame.
@@ -159,8 +167,19 @@ impl Session {
                 if self.subscriptions.get(&id).is_some_and(|t| !t.is_finished()) {
                     return Flow::Close(4409, format!("Subscriber for {id} already exists"));
                 }
+                let limit = self.state.app.http.max_subscriptions_per_connection;
+                self.subscriptions.retain(|_, task| !task.is_finished());
+                if self.subscriptions.len() >= limit {
+                    let message = format!("this connection already holds {limit} subscriptions, the limit; complete one first");
+                    self.refuse(&id, "TOO_MANY_SUBSCRIPTIONS", &message).await;
+                    return Flow::Continue;
+                }
                 match request_of(message.get("payload")) {
                     Ok(request) => {
+                        if let Err(limit) = self.state.app.http.query.admit(&request) {
+                            self.refuse(&id, limit.code(), &limit.to_string()).await;
+                            return Flow::Continue;
+                        }
                         let task = self.start(id.clone(), caller, request);
                         self.subscriptions.insert(id, task);
                         Flow::Continue
@@ -179,13 +198,20 @@ impl Session {
         }
     }
 
+    /// An operation refused before it starts: the protocol's `error` for its id.
+    async fn refuse(&self, id: &str, code: &str, message: &str) {
+        let error = json!({ "message": message, "extensions": { "code": code } });
+        let payload = if self.protocol == Protocol::Transport { json!([error]) } else { error };
+        self.send(json!({ "id": id, "type": "error", "payload": payload })).await;
+    }
+
     /// `connection_init`: the token in the payload (R-AUTH-2); a bad one closes 4403.
     async fn init(&mut self, payload: Option<&Value>) -> Flow {
         if self.caller.is_some() {
             return Flow::Close(4429, "Too many initialisation requests".into());
         }
         let header = payload.and_then(|p| p.get("Authorization").or_else(|| p.get("authorization"))).and_then(Value::as_str);
-        match self.state.app.auth.verify_header(header) {
+        match crate::tenants::authenticate(&self.state.app, header).await {
             Ok(caller) => {
                 self.caller = Some(caller);
                 self.send(json!({ "type": "connection_ack" })).await;
@@ -204,10 +230,11 @@ impl Session {
         let schema = self.state.schema.clone();
         let out = self.out.clone();
         let protocol = self.protocol;
-        let request = request.data(caller).data(RequestCache::default()).data(self.base.clone());
+        let limits = self.state.app.http.query;
+        let mut request = request.data(caller).data(RequestCache::default()).data(self.base.clone());
         tokio::spawn(async move {
             let frame = |kind: &str, payload: Value| json!({ "id": id, "type": kind, "payload": payload });
-            let is_subscription = operation_type(&request) == Some(OperationType::Subscription);
+            let is_subscription = operation_type(&mut request) == Some(OperationType::Subscription);
             let mut responses = if is_subscription {
                 schema.execute_stream(request).boxed()
             } else {
@@ -228,7 +255,7 @@ impl Session {
                     return;
                 }
                 first = false;
-                let _ = out.send(Outgoing::Frame(frame(protocol.next(), serde_json::to_value(&response).unwrap_or_default()))).await;
+                let _ = out.send(Outgoing::Frame(frame(protocol.next(), bounded_body(&limits, &response)))).await;
             }
             let _ = out.send(Outgoing::Frame(json!({ "id": id, "type": "complete" }))).await;
             let _ = out.send(Outgoing::Ended(id.clone())).await;

@@ -58,6 +58,12 @@ pub enum SheetError {
     UnsupportedType { file: String },
     #[error("'{file}' is named as {named} but its content is {found}; save it in the format its name says, or rename it")]
     NotWhatItsNameSays { file: String, named: &'static str, found: &'static str },
+    #[error(
+        "'{file}' is named as {named} but its content is no spreadsheet: the bytes are not an .xlsx or .ods (zip) archive, not an .xls (compound) file and not CSV text; upload one of .xlsx, .xls, .ods or .csv"
+    )]
+    Unrecognised { file: String, named: &'static str },
+    #[error("the CSV file is UTF-16 text; save it as 'CSV UTF-8' and upload it again")]
+    Utf16,
     #[error("the file is damaged or truncated and cannot be read as {format}: {detail}")]
     Damaged { format: &'static str, detail: String },
     #[error("the workbook is password-protected (encrypted); remove the password and upload it again")]
@@ -115,14 +121,43 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// What the bytes of a file are, as far as the formats Roster reads go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Content {
+    Sheet(Format),
+    Utf16Text,
+    /// None of the formats: not an archive, not a compound file, not text.
+    Unrecognised,
+}
+
+/// Text has no NUL bytes and almost no other control characters (tab, line
+/// breaks and form feed aside); random or binary bytes have plenty of both.
+/// The encoding is not judged here: a Latin-1 CSV is text, refused later with
+/// its line as not UTF-8.
+fn looks_like_text(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(8192)];
+    let control = head.iter().filter(|b| **b < 0x20 && !matches!(**b, b'\t' | b'\n' | b'\r' | 0x0c)).count();
+    !head.contains(&0) && control * 100 <= head.len()
+}
+
 /// What the bytes really are, whatever the name says.
-fn sniff(bytes: &[u8], limits: &Limits) -> Result<Format, SheetError> {
+fn sniff(bytes: &[u8], limits: &Limits) -> Result<Content, SheetError> {
+    match sniff_sheet(bytes, limits)? {
+        Some(format) => Ok(Content::Sheet(format)),
+        None if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") => Ok(Content::Utf16Text),
+        None if looks_like_text(bytes) => Ok(Content::Sheet(Format::Csv)),
+        None => Ok(Content::Unrecognised),
+    }
+}
+
+/// The archive and compound-file formats, by their signatures.
+fn sniff_sheet(bytes: &[u8], limits: &Limits) -> Result<Option<Format>, SheetError> {
     const ZIP: &[u8] = b"PK\x03\x04";
     const CFB: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     if bytes.starts_with(CFB) {
         // An encrypted xlsx is a compound file holding an EncryptionInfo stream.
         let encryption_info: Vec<u8> = "EncryptionInfo".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        return if contains(bytes, &encryption_info) { Err(SheetError::Encrypted) } else { Ok(Format::Xls) };
+        return if contains(bytes, &encryption_info) { Err(SheetError::Encrypted) } else { Ok(Some(Format::Xls)) };
     }
     if bytes.starts_with(ZIP) {
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
@@ -141,19 +176,46 @@ fn sniff(bytes: &[u8], limits: &Limits) -> Result<Format, SheetError> {
             return Err(SheetError::ZipBomb { expanded, limit: limits.max_expanded_bytes });
         }
         if is_xlsx {
-            return Ok(Format::Xlsx);
+            check_shared_strings(&mut archive)?;
+            return Ok(Some(Format::Xlsx));
         }
         let mut mimetype = String::new();
         if let Ok(mut entry) = archive.by_name("mimetype") {
             let _ = entry.by_ref().take(100).read_to_string(&mut mimetype);
         }
         return if mimetype.contains("opendocument.spreadsheet") {
-            Ok(Format::Ods)
+            Ok(Some(Format::Ods))
         } else {
             Err(SheetError::Damaged { format: "a spreadsheet", detail: "a zip archive that holds no workbook".into() })
         };
     }
-    Ok(Format::Csv)
+    Ok(None)
+}
+
+/// calamine reserves room for as many shared strings as the table's
+/// `uniqueCount` claims, before reading one: a lying count of 4 billion is a
+/// 100 GB allocation that aborts the process. A claim is believable only if the
+/// table's own size could hold that many strings (`<si/>`, 5 bytes, at least).
+fn check_shared_strings(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), SheetError> {
+    let tables: Vec<usize> = (0..archive.len())
+        .filter(|i| archive.name_for_index(*i).is_some_and(|n| n.is_ok_and(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"))))
+        .collect();
+    for index in tables {
+        let damaged = |detail: String| SheetError::Damaged { format: Format::Xlsx.name(), detail };
+        let mut entry = archive.by_index(index).map_err(|e| damaged(e.to_string()))?;
+        let size = entry.size();
+        let mut head = Vec::with_capacity(4096);
+        entry.by_ref().take(4096).read_to_end(&mut head).map_err(|e| damaged(e.to_string()))?;
+        let head = String::from_utf8_lossy(&head);
+        let Some(start) = head.find("uniqueCount=").map(|at| at + "uniqueCount=".len() + 1) else { continue };
+        let claimed: String = head[start.min(head.len())..].chars().take_while(char::is_ascii_digit).collect();
+        let Ok(claimed) = claimed.parse::<u64>() else { continue };
+        let room = size / 5;
+        if claimed > room {
+            return Err(damaged(format!("its shared-string table claims {claimed} strings, but its {size} bytes can hold at most {room}")));
+        }
+    }
+    Ok(())
 }
 
 /// Detects the format and checks that it is what the name says.
@@ -165,10 +227,14 @@ pub fn detect(file_name: &str, bytes: &[u8], limits: &Limits) -> Result<Format, 
         return Err(SheetError::TooLarge { size: bytes.len(), limit: limits.max_file_bytes });
     }
     let named = extension_format(file_name).ok_or_else(|| SheetError::UnsupportedType { file: file_name.to_string() })?;
-    let found = sniff(bytes, limits)?;
-    if found == Format::Csv && named == Format::Csv && contains(&bytes[..bytes.len().min(8192)], &[0]) {
-        return Err(SheetError::NotWhatItsNameSays { file: file_name.into(), named: named.name(), found: "binary data" });
-    }
+    let found = match sniff(bytes, limits)? {
+        Content::Sheet(format) => format,
+        Content::Utf16Text if named == Format::Csv => return Err(SheetError::Utf16),
+        Content::Utf16Text => {
+            return Err(SheetError::NotWhatItsNameSays { file: file_name.into(), named: named.name(), found: "UTF-16 text" });
+        }
+        Content::Unrecognised => return Err(SheetError::Unrecognised { file: file_name.into(), named: named.name() }),
+    };
     if found != named {
         return Err(SheetError::NotWhatItsNameSays { file: file_name.into(), named: named.name(), found: found.name() });
     }
@@ -383,7 +449,18 @@ fn read_csv(bytes: &[u8], limits: &Limits, sink: &mut impl RowSink) -> Result<()
 }
 
 /// Reads the file (of the detected `format`) into `sink`.
+///
+/// calamine can panic on a damaged file (fuzzing found slice indexing past the
+/// end of a truncated .xls); such a file is `Damaged`, like any other it
+/// cannot read, rather than a failed upload.
 pub fn read_sheet(bytes: &[u8], format: Format, sheet: Option<&str>, limits: &Limits, sink: &mut impl RowSink) -> Result<(), SheetError> {
+    let read = std::panic::AssertUnwindSafe(|| read_format(bytes, format, sheet, limits, sink));
+    std::panic::catch_unwind(read).unwrap_or_else(|_| {
+        Err(SheetError::Damaged { format: format.name(), detail: "its internal structure is inconsistent (truncated or corrupted)".into() })
+    })
+}
+
+fn read_format(bytes: &[u8], format: Format, sheet: Option<&str>, limits: &Limits, sink: &mut impl RowSink) -> Result<(), SheetError> {
     match format {
         Format::Xlsx => read_xlsx(bytes, sheet, limits, sink),
         Format::Xls => {
@@ -401,5 +478,7 @@ pub fn read_sheet(bytes: &[u8], format: Format, sheet: Option<&str>, limits: &Li
     }
 }
 
+#[cfg(test)]
+mod fuzz;
 #[cfg(test)]
 mod tests;

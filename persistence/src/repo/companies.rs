@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use roster_domain::{Company, CompanyName, CompanySettings, Language, ReportingPrefix, TimeZoneName};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::stored;
@@ -43,6 +43,11 @@ pub async fn insert(db: &impl ConnectionTrait, company: &Company, now: DateTime<
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Company>> {
     Entity::find_by_id(id).one(db).await?.map(to_domain).transpose()
+}
+
+/// Whether a company with this id exists (a primary-key probe).
+pub async fn exists(db: &impl ConnectionTrait, id: Uuid) -> Result<bool> {
+    Ok(Entity::find().filter(crate::entities::company::Column::Id.eq(id)).count(db).await? > 0)
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Company> {

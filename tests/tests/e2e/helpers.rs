@@ -46,6 +46,7 @@ pub fn settings(database_url: &str) -> Settings {
         auth: AuthSettings { key: JwtKey::Secret(SECRET.into()), issuer: None, audience: None },
         limits: Limits::default(),
         runner: RunnerSettings { poll: Duration::from_millis(50), lease: Duration::from_secs(3), ..RunnerSettings::default() },
+        http: roster_api::HttpSettings::default(),
     }
 }
 

@@ -6,6 +6,7 @@ mod auth;
 mod companies;
 mod employees;
 mod helpers;
+mod hostile;
 mod http;
 mod import;
 mod lookups;

@@ -27,14 +27,14 @@ fn roster_binary() -> std::path::PathBuf {
         .clone()
 }
 
-struct Process {
+pub(crate) struct Process {
     child: Child,
-    app: TestApp,
+    pub(crate) app: TestApp,
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Process {
-    fn start(database_url: &str) -> Self {
+    pub(crate) fn start(database_url: &str) -> Self {
         let mut child = Command::new(roster_binary())
             .arg("serve")
             .env("ROSTER_BIND", "127.0.0.1:0")

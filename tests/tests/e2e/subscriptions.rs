@@ -11,22 +11,22 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::helpers::*;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-struct Ws {
+pub(crate) struct Ws {
     socket: Socket,
 }
 
 /// What the server sent next: a frame, or the close code.
 #[derive(Debug)]
-enum Frame {
+pub(crate) enum Frame {
     Json(Value),
     Closed(u16),
     Timeout,
 }
 
 impl Ws {
-    async fn open(app: &TestApp) -> Self {
+    pub(crate) async fn open(app: &TestApp) -> Self {
         let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
         let mut request = url.into_client_request().unwrap();
         request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
@@ -34,11 +34,11 @@ impl Ws {
         Self { socket }
     }
 
-    async fn send(&mut self, v: Value) {
+    pub(crate) async fn send(&mut self, v: Value) {
         self.socket.send(Message::Text(v.to_string().into())).await.unwrap();
     }
 
-    async fn frame(&mut self, wait: Duration) -> Frame {
+    pub(crate) async fn frame(&mut self, wait: Duration) -> Frame {
         loop {
             match tokio::time::timeout(wait, self.socket.next()).await {
                 Err(_) => return Frame::Timeout,
@@ -50,7 +50,7 @@ impl Ws {
         }
     }
 
-    async fn init(app: &TestApp, token: &str) -> Self {
+    pub(crate) async fn init(app: &TestApp, token: &str) -> Self {
         let mut ws = Self::open(app).await;
         ws.send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })).await;
         match ws.frame(Duration::from_secs(5)).await {

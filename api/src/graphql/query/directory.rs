@@ -27,6 +27,7 @@ impl DirectoryQuery {
         Ok(Company::from(&company))
     }
 
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, 50, child_complexity)")]
     async fn employees(
         &self,
         ctx: &Context<'_>,

@@ -32,6 +32,7 @@ impl ImportQuery {
     }
 
     /// The task overview: newest first.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, 20, child_complexity)")]
     async fn import_jobs(
         &self,
         ctx: &Context<'_>,

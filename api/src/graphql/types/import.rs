@@ -311,6 +311,7 @@ impl ImportJob {
     }
 
     /// Rows with their normalised values and issues; after a dry run, with their event.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, 50, child_complexity)")]
     async fn rows(
         &self,
         ctx: &Context<'_>,

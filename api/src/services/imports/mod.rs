@@ -19,7 +19,7 @@ pub(crate) fn file_error(err: SheetError) -> ApiError {
     let code = match &err {
         SheetError::Empty => "EMPTY_FILE",
         SheetError::UnsupportedType { .. } => "UNSUPPORTED_FILE_TYPE",
-        SheetError::NotWhatItsNameSays { .. } => "FILE_TYPE_MISMATCH",
+        SheetError::NotWhatItsNameSays { .. } | SheetError::Unrecognised { .. } => "FILE_TYPE_MISMATCH",
         SheetError::Damaged { .. } => "DAMAGED_FILE",
         SheetError::Encrypted => "ENCRYPTED_FILE",
         SheetError::TooLarge { .. } => "FILE_TOO_LARGE",
@@ -29,7 +29,7 @@ pub(crate) fn file_error(err: SheetError) -> ApiError {
         SheetError::CellTooLong { .. } => "CELL_TOO_LONG",
         SheetError::SheetNotFound { .. } | SheetError::NoSheets => "SHEET_NOT_FOUND",
         SheetError::NoHeader { .. } => "NO_HEADER",
-        SheetError::NotUtf8 { .. } => "NOT_UTF8",
+        SheetError::NotUtf8 { .. } | SheetError::Utf16 => "NOT_UTF8",
         SheetError::Csv { .. } => "INVALID_CSV",
         SheetError::Stopped => return ApiError::Internal("reading the sheet was stopped".into()),
     };

@@ -74,3 +74,39 @@ fn column_letters() {
     assert_eq!(column_letter(26), "AA");
     assert_eq!(column_letter(27), "AB");
 }
+
+#[test]
+fn random_bytes_are_no_spreadsheet_whatever_their_name() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let random: Vec<u8> = (0..1024 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect();
+    let limits = Limits::default();
+    for name in ["staff.xlsx", "staff.ods", "staff.xls", "staff.csv"] {
+        let err = detect(name, &random, &limits).unwrap_err();
+        assert!(matches!(err, SheetError::Unrecognised { .. }), "{name}: {err}");
+        let message = err.to_string();
+        assert!(message.contains("its content is no spreadsheet") && !message.contains("its content is a CSV"), "{message}");
+    }
+}
+
+#[test]
+fn utf16_and_latin1_text_are_told_apart_from_binary() {
+    let limits = Limits::default();
+    let utf16: Vec<u8> = "\u{feff}Email;Voornaam\r\nanna@x.nl;Anna\r\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    assert_eq!(detect("staff.csv", &utf16, &limits).unwrap_err(), SheetError::Utf16);
+    assert!(matches!(detect("staff.xlsx", &utf16, &limits), Err(SheetError::NotWhatItsNameSays { found: "UTF-16 text", .. })));
+    // Latin-1 is text: it is read, and refused with its line as not UTF-8.
+    let latin1 = b"Email;Voornaam\nrene@x.fr;Ren\xe9\n";
+    assert_eq!(detect("staff.csv", latin1, &limits).unwrap(), Format::Csv);
+    let err = read_sheet(latin1, Format::Csv, None, &limits, &mut Collect::default()).unwrap_err();
+    assert_eq!(err, SheetError::NotUtf8 { line: 2 });
+    // CSV text named .xlsx is still diagnosed as CSV text.
+    let err = detect("staff.xlsx", b"Email\na@b.co\n", &limits).unwrap_err();
+    assert!(err.to_string().contains("its content is a CSV text file"), "{err}");
+}
