@@ -278,6 +278,9 @@ pub fn parse_ttl(raw: &str) -> Result<Duration, String> {
 }
 
 #[cfg(test)]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
