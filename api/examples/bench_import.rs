@@ -342,6 +342,7 @@ async fn run_once(args: &Args, file: &Path, existing: &Path, dir: &Path, run: us
         limits: Limits::default(),
         runner: RunnerSettings { batch_size: args.batch_size, poll: Duration::from_millis(10), ..RunnerSettings::default() },
         http: roster_api::HttpSettings::default(),
+        pool: roster_persistence::PoolSettings::default(),
     };
     let app = roster_api::startup::connect(settings).await.expect("connect");
     let (stop, stopped) = tokio::sync::watch::channel(false);

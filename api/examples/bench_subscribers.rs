@@ -105,6 +105,7 @@ async fn main() {
         limits: Limits::default(),
         runner: RunnerSettings { poll: Duration::from_millis(10), ..RunnerSettings::default() },
         http: roster_api::HttpSettings::default(),
+        pool: roster_persistence::PoolSettings::default(),
     };
     let server = Application::build(settings).await.expect("server");
     let port = server.port();

@@ -12,6 +12,7 @@ use crate::config::{AuthArgs, DEFAULT_BIND, DEFAULT_DATABASE_URL, HttpArgs, Http
 use crate::jobs::RunnerSettings;
 use crate::sheets::Limits;
 use crate::startup::Application;
+use roster_persistence::PoolSettings;
 
 #[derive(Parser)]
 #[command(name = "roster", version, about = "Roster: keeps a platform's employee directory right")]
@@ -51,6 +52,12 @@ enum Command {
         max_upload_bytes: usize,
         #[command(flatten)]
         http: HttpArgs,
+        /// SQLite: read-only connections beside the one writer.
+        #[arg(long, env = "ROSTER_SQLITE_READERS", default_value_t = PoolSettings::default().sqlite_readers)]
+        sqlite_readers: u32,
+        /// PostgreSQL: connections in the pool.
+        #[arg(long, env = "ROSTER_POSTGRES_POOL_SIZE", default_value_t = PoolSettings::default().postgres_connections)]
+        postgres_pool_size: u32,
     },
     /// Run pending database migrations.
     Migrate,
@@ -142,7 +149,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             eprintln!("migrations applied to {}", redact(&cli.database_url));
             Ok(())
         }
-        Command::Serve { bind, no_runner, runner_concurrency, lease_seconds, batch_size, batch_pause_ms, max_upload_bytes, http } => {
+        Command::Serve {
+            bind,
+            no_runner,
+            runner_concurrency,
+            lease_seconds,
+            batch_size,
+            batch_pause_ms,
+            max_upload_bytes,
+            http,
+            sqlite_readers,
+            postgres_pool_size,
+        } => {
             let runner = RunnerSettings {
                 enabled: !no_runner,
                 concurrency: runner_concurrency.max(1),
@@ -152,7 +170,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ..RunnerSettings::default()
             };
             let limits = Limits { max_file_bytes: max_upload_bytes, ..Limits::default() };
-            serve(&cli.auth, cli.database_url, bind, limits, runner, http.settings()).await
+            let pool = PoolSettings { sqlite_readers, postgres_connections: postgres_pool_size };
+            serve(&cli.auth, cli.database_url, bind, limits, runner, http.settings(), pool).await
         }
         Command::Token { role, company, subject, ttl, scopes } => {
             let resolved = cli.auth.resolve(&cli.database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
@@ -173,6 +192,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 limits: Limits::default(),
                 runner: RunnerSettings::default(),
                 http: HttpSettings::default(),
+                pool: PoolSettings::default(),
             };
             let app = crate::startup::connect(settings).await.map_err(|e| e.to_string())?;
             crate::import_command::run(app, crate::import_command::ImportArgs { file, company, dry_run, map }).await
@@ -210,6 +230,7 @@ async fn serve(
     limits: Limits,
     runner: RunnerSettings,
     http: HttpSettings,
+    pool: PoolSettings,
 ) -> Result<(), String> {
     let resolved = auth.resolve(&database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
     if let Some(path) = &resolved.generated_secret_at {
@@ -218,7 +239,7 @@ async fn serve(
             path.display()
         );
     }
-    let settings = Settings { bind, database_url: database_url.clone(), auth: resolved.settings, limits, runner, http };
+    let settings = Settings { bind, database_url: database_url.clone(), auth: resolved.settings, limits, runner, http, pool };
     let app = Application::build(settings).await.map_err(|e| e.to_string())?;
     tracing::info!(port = app.port(), database = %redact(&database_url), "roster listening on http://{}:{}/graphql", bind.ip(), app.port());
     app.run_until_stopped().await.map_err(|e| e.to_string())

@@ -18,6 +18,7 @@ pub struct Settings {
     pub limits: Limits,
     pub runner: RunnerSettings,
     pub http: HttpSettings,
+    pub pool: roster_persistence::PoolSettings,
 }
 
 /// What protects the server from its clients: what one request may cost, how

@@ -69,7 +69,7 @@ impl Application {
 /// The server and local commands such as `roster import` share it.
 pub async fn connect(settings: Settings) -> Result<AppState, StartupError> {
     let auth = Authenticator::new(&settings.auth)?;
-    let db = Database::connect(&settings.database_url).await?;
+    let db = Database::connect_with(&settings.database_url, settings.pool).await?;
     let links = LinkSigner::load(&db).await?;
     let events = match db.kind {
         DatabaseKind::Postgres => EventBus::postgres(db.conn.clone(), &settings.database_url).await?,

@@ -50,7 +50,7 @@ impl KnownCompanies {
 pub async fn authenticate(app: &crate::state::App, header: Option<&str>) -> Result<Caller, AuthError> {
     let caller = app.auth.verify_header(header)?;
     if let Some(company_id) = caller.company_id {
-        match app.companies.exists(&app.db.conn, company_id).await {
+        match app.companies.exists(&app.db.read, company_id).await {
             Ok(true) => {}
             Ok(false) => return Err(AuthError::UnknownCompany),
             Err(err) => {

@@ -8,6 +8,7 @@ mod m20261123_000002_create_groups_and_policies;
 mod m20261123_000003_create_employees;
 mod m20261123_000004_create_grants_and_audit;
 mod m20261123_000005_create_imports;
+mod m20261202_000006_keyset_indexes;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_employees::Migration),
             Box::new(m20261123_000004_create_grants_and_audit::Migration),
             Box::new(m20261123_000005_create_imports::Migration),
+            Box::new(m20261202_000006_keyset_indexes::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use super::m20261123_000001_create_companies::Companies;
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum ImportJobs {
+pub enum ImportJobs {
     Table,
     Id,
     CompanyId,

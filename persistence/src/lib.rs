@@ -9,6 +9,6 @@ pub mod error;
 pub mod notify;
 pub mod repo;
 
-pub use db::{Database, DatabaseKind};
+pub use db::{Database, DatabaseKind, PoolSettings};
 pub use error::RepoError;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, TransactionTrait};

@@ -34,7 +34,11 @@ fn signed(header: &str, payload: &str) -> String {
 fn hostile_payload() -> impl Strategy<Value = String> {
     let exp = Utc::now().timestamp() + 3600;
     prop_oneof![
-        (1usize..50_000).prop_map(move |depth| format!(r#"{{"sub":{}1{},"role":"admin","exp":{exp}}}"#, "[".repeat(depth), "]".repeat(depth))),
+        (1usize..50_000).prop_map(move |depth| format!(
+            r#"{{"sub":{}1{},"role":"admin","exp":{exp}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )),
         Just(format!(r#"{{"sub":"a","role":"admin","company_id":"not-a-uuid","exp":{exp}}}"#)),
         Just(r#"{"sub":"a","role":"admin","company_id":"00000000-0000-0000-0000-000000000007","exp":1e400}"#.to_string()),
         Just(r#"{"sub":"a","role":"admin","company_id":"00000000-0000-0000-0000-000000000007","exp":-9223372036854775808}"#.to_string()),

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use roster_domain::{BudgetPolicy, CompanyGroup};
+use roster_persistence::repo::grants::StoredGrant;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
@@ -21,12 +23,68 @@ pub fn caller<'a>(ctx: &Context<'a>) -> Result<&'a Caller> {
     ctx.data::<Caller>().map_err(|_| ApiError::Unauthenticated("no verified caller".into()))
 }
 
-/// Company-wide data loaded at most once per request, on first use.
-#[derive(Default)]
+/// Company-wide data loaded at most once per request, on first use, and the
+/// per-employee relations of a page loaded together (DataLoader), not row by row.
 pub struct RequestCache {
+    grants: DataLoader<GrantsLoader, HashMapCache>,
     groups: OnceCell<Arc<HashMap<Uuid, CompanyGroup>>>,
     group_counts: OnceCell<Arc<HashMap<Uuid, i64>>>,
     policies: OnceCell<Arc<Vec<BudgetPolicy>>>,
+}
+
+impl RequestCache {
+    pub fn new(app: &AppState) -> Self {
+        Self {
+            grants: DataLoader::with_cache(GrantsLoader { db: app.db.read.clone() }, tokio::spawn, HashMapCache::default()),
+            groups: OnceCell::new(),
+            group_counts: OnceCell::new(),
+            policies: OnceCell::new(),
+        }
+    }
+}
+
+/// Budget grants by (company, employee): one statement for every employee a
+/// response shows.
+pub struct GrantsLoader {
+    db: roster_persistence::DatabaseConnection,
+}
+
+impl Loader<(Uuid, Uuid)> for GrantsLoader {
+    type Value = Arc<Vec<StoredGrant>>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[(Uuid, Uuid)]) -> std::result::Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+        let mut by_company: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (company_id, employee_id) in keys {
+            by_company.entry(*company_id).or_default().push(*employee_id);
+        }
+        let mut loaded = HashMap::with_capacity(keys.len());
+        for (company_id, employee_ids) in by_company {
+            let grants = roster_persistence::repo::grants::list_for_employees(&self.db, company_id, &employee_ids)
+                .await
+                .map_err(|e| async_graphql::Error::from(ApiError::from(e)))?;
+            loaded.extend(grants.into_iter().map(|(employee_id, list)| ((company_id, employee_id), Arc::new(list))));
+        }
+        Ok(loaded)
+    }
+}
+
+/// Loads the grants of a whole page at once, when its nodes select them: the
+/// DataLoader alone batches the keys that arrive within its delay, which a
+/// slow machine can split in two.
+pub async fn prefetch_grants(ctx: &Context<'_>, company_id: Uuid, employee_ids: impl IntoIterator<Item = Uuid>) -> Result<()> {
+    let keys = employee_ids.into_iter().map(|id| (company_id, id));
+    match cache(ctx)?.grants.load_many(keys).await {
+        Ok(_) => Ok(()),
+        Err(err) => Err(ApiError::Internal(format!("loading budget grants: {}", err.message))),
+    }
+}
+
+pub async fn grants(ctx: &Context<'_>, company_id: Uuid, employee_id: Uuid) -> Result<Arc<Vec<StoredGrant>>> {
+    match cache(ctx)?.grants.load_one((company_id, employee_id)).await {
+        Ok(found) => Ok(found.unwrap_or_default()),
+        Err(err) => Err(ApiError::Internal(format!("loading budget grants: {}", err.message))),
+    }
 }
 
 fn cache<'a>(ctx: &Context<'a>) -> Result<&'a RequestCache> {
@@ -38,7 +96,7 @@ pub async fn groups(ctx: &Context<'_>, company_id: Uuid) -> Result<Arc<HashMap<U
     cache(ctx)?
         .groups
         .get_or_try_init(|| async {
-            let list = roster_persistence::repo::groups::list(&app.db.conn, company_id).await?;
+            let list = roster_persistence::repo::groups::list(&app.db.read, company_id).await?;
             Ok::<_, ApiError>(Arc::new(list.into_iter().map(|g| (g.id, g)).collect()))
         })
         .await
@@ -50,7 +108,7 @@ pub async fn group_counts(ctx: &Context<'_>, company_id: Uuid) -> Result<Arc<Has
     cache(ctx)?
         .group_counts
         .get_or_try_init(|| async {
-            Ok::<_, ApiError>(Arc::new(roster_persistence::repo::groups::employee_counts(&app.db.conn, company_id).await?))
+            Ok::<_, ApiError>(Arc::new(roster_persistence::repo::groups::employee_counts(&app.db.read, company_id).await?))
         })
         .await
         .cloned()
@@ -61,7 +119,7 @@ pub async fn policies(ctx: &Context<'_>, company_id: Uuid) -> Result<Arc<Vec<Bud
     cache(ctx)?
         .policies
         .get_or_try_init(|| async {
-            Ok::<_, ApiError>(Arc::new(roster_persistence::repo::policies::list(&app.db.conn, company_id).await?))
+            Ok::<_, ApiError>(Arc::new(roster_persistence::repo::policies::list(&app.db.read, company_id).await?))
         })
         .await
         .cloned()

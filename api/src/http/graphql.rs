@@ -291,7 +291,7 @@ impl std::io::Write for ByteCount {
 
 /// Runs admitted requests.
 async fn execute(state: &HttpState, kind: ResponseType, caller: Caller, base: PublicBase, batch: BatchRequest) -> Response {
-    let per_request = |request: Request| request.data(caller.clone()).data(RequestCache::default()).data(base.clone());
+    let per_request = |request: Request| request.data(caller.clone()).data(RequestCache::new(&state.app)).data(base.clone());
     match batch {
         BatchRequest::Single(request) => {
             let response = with_codes(state.schema.execute(per_request(request)).await);

@@ -231,7 +231,7 @@ impl Session {
         let out = self.out.clone();
         let protocol = self.protocol;
         let limits = self.state.app.http.query;
-        let mut request = request.data(caller).data(RequestCache::default()).data(self.base.clone());
+        let mut request = request.data(caller).data(RequestCache::new(&self.state.app)).data(self.base.clone());
         tokio::spawn(async move {
             let frame = |kind: &str, payload: Value| json!({ "id": id, "type": kind, "payload": payload });
             let is_subscription = operation_type(&mut request) == Some(OperationType::Subscription);

@@ -71,5 +71,5 @@ pub async fn update_settings(app: &AppState, caller: &Caller, change: SettingsCh
 
 pub async fn get(app: &AppState, caller: &Caller) -> Result<Company> {
     let company_id = caller.company_for(Permission::ReadCompany)?;
-    companies::find(&app.db.conn, company_id).await?.ok_or_else(|| ApiError::not_found("company"))
+    companies::find(&app.db.read, company_id).await?.ok_or_else(|| ApiError::not_found("company"))
 }

@@ -19,7 +19,7 @@ pub async fn create_group(app: &AppState, caller: &Caller, name: &str) -> Result
 
 pub async fn list_groups(app: &AppState, caller: &Caller) -> Result<Vec<CompanyGroup>> {
     let company_id = caller.company_for(Permission::ReadDirectory)?;
-    Ok(groups::list(&app.db.conn, company_id).await?)
+    Ok(groups::list(&app.db.read, company_id).await?)
 }
 
 pub struct NewPolicy {
@@ -69,5 +69,5 @@ pub async fn create_policy(app: &AppState, caller: &Caller, input: NewPolicy) ->
 
 pub async fn list_policies(app: &AppState, caller: &Caller) -> Result<Vec<BudgetPolicy>> {
     let company_id = caller.company_for(Permission::ReadDirectory)?;
-    Ok(policies::list(&app.db.conn, company_id).await?)
+    Ok(policies::list(&app.db.read, company_id).await?)
 }

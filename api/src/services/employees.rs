@@ -17,7 +17,7 @@ use crate::state::AppState;
 
 /// The company and its today, loaded for a use case (R-TEN-2).
 async fn company_today(app: &AppState, company_id: Uuid) -> Result<(Company, NaiveDate)> {
-    let company = companies::get(&app.db.conn, company_id).await?;
+    let company = companies::get(&app.db.read, company_id).await?;
     let today = company.today(app.clock.now());
     Ok((company, today))
 }
@@ -165,9 +165,9 @@ pub async fn find(app: &AppState, caller: &Caller, lookup: Lookup) -> Result<Opt
     let company_id = caller.company_for(Permission::ReadDirectory)?;
     let (_, today) = company_today(app, company_id).await?;
     let found = match lookup {
-        Lookup::Id(id) => employees::find(&app.db.conn, company_id, id).await?,
+        Lookup::Id(id) => employees::find(&app.db.read, company_id, id).await?,
         Lookup::Email(raw) => match roster_domain::EmailAddress::parse(&raw) {
-            Ok(email) => employees::find_by_email(&app.db.conn, company_id, &email).await?,
+            Ok(email) => employees::find_by_email(&app.db.read, company_id, &email).await?,
             Err(_) => None,
         },
     };
@@ -178,10 +178,10 @@ pub async fn page(
     app: &AppState,
     caller: &Caller,
     filter: &EmployeeFilter,
-    first: u64,
-    after: Option<Uuid>,
+    page: (u64, Option<Uuid>),
+    with_total: bool,
 ) -> Result<(Page<StoredEmployee>, NaiveDate)> {
     let company_id = caller.company_for(Permission::ReadDirectory)?;
     let (_, today) = company_today(app, company_id).await?;
-    Ok((employees::page(&app.db.conn, company_id, filter, today, first, after).await?, today))
+    Ok((employees::page(&app.db.read, company_id, filter, today, page, with_total).await?, today))
 }

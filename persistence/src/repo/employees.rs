@@ -38,7 +38,8 @@ pub struct EmployeeFilter {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub has_next_page: bool,
-    pub total_count: u64,
+    /// Counted only when asked for.
+    pub total_count: Option<u64>,
 }
 
 pub(crate) fn login_code(state: LoginState) -> &'static str {
@@ -315,21 +316,40 @@ fn filtered(company_id: Uuid, filter: &EmployeeFilter, today: NaiveDate) -> Sele
     query
 }
 
-/// A page of the company's employees in creation order, after the `after` id.
-pub async fn page(
-    db: &impl ConnectionTrait,
+/// The statement of a page of the company's employees in creation order after
+/// the `after` id (one more than `first`, to tell whether another page follows);
+/// public so that a test can read its plan.
+pub fn page_statement(
+    backend: DbBackend,
     company_id: Uuid,
     filter: &EmployeeFilter,
     today: NaiveDate,
     first: u64,
     after: Option<Uuid>,
-) -> Result<Page<StoredEmployee>> {
-    let total_count = filtered(company_id, filter, today).count(db).await?;
+) -> Statement {
     let mut query = filtered(company_id, filter, today).order_by_asc(Column::Id);
     if let Some(after) = after {
         query = query.filter(Column::Id.gt(after));
     }
-    let mut rows = query.limit(first + 1).all(db).await?;
+    query.limit(first + 1).build(backend)
+}
+
+/// A page of the company's employees in creation order, after the `after` id;
+/// with the count of all that match only when `with_total`.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+    filter: &EmployeeFilter,
+    today: NaiveDate,
+    (first, after): (u64, Option<Uuid>),
+    with_total: bool,
+) -> Result<Page<StoredEmployee>> {
+    let total_count = match with_total {
+        true => Some(filtered(company_id, filter, today).count(db).await?),
+        false => None,
+    };
+    let statement = page_statement(db.get_database_backend(), company_id, filter, today, first, after);
+    let mut rows = Entity::find().from_raw_sql(statement).all(db).await?;
     let has_next_page = rows.len() as u64 > first;
     rows.truncate(first as usize);
     let items = rows.into_iter().map(to_domain).collect::<Result<Vec<_>>>()?;

@@ -76,15 +76,32 @@ fn insert_statement(company_id: Uuid, due: &[(Uuid, GrantDue)], now: DateTime<Ut
     insert
 }
 
-pub async fn list_for_employee(db: &impl ConnectionTrait, company_id: Uuid, employee_id: Uuid) -> Result<Vec<StoredGrant>> {
-    Ok(Entity::find()
+/// The grants of each of these employees of the company, in one statement,
+/// each employee's in the order they were granted (date, then period).
+pub async fn list_for_employees(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+    employee_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<StoredGrant>>> {
+    let mut by_employee: std::collections::HashMap<Uuid, Vec<StoredGrant>> = employee_ids.iter().map(|id| (*id, Vec::new())).collect();
+    if employee_ids.is_empty() {
+        return Ok(by_employee);
+    }
+    let rows = Entity::find()
         .filter(Column::CompanyId.eq(company_id))
-        .filter(Column::EmployeeId.eq(employee_id))
+        .filter(Column::EmployeeId.is_in(employee_ids.iter().copied()))
         .order_by_asc(Column::GrantedOn)
         .order_by_asc(Column::Period)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|m| StoredGrant { policy_id: m.policy_id, period: m.period, amount: m.amount, currency: m.currency, granted_on: m.granted_on })
-        .collect())
+        .await?;
+    for m in rows {
+        by_employee.entry(m.employee_id).or_default().push(StoredGrant {
+            policy_id: m.policy_id,
+            period: m.period,
+            amount: m.amount,
+            currency: m.currency,
+            granted_on: m.granted_on,
+        });
+    }
+    Ok(by_employee)
 }

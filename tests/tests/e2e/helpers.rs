@@ -47,6 +47,7 @@ pub fn settings(database_url: &str) -> Settings {
         limits: Limits::default(),
         runner: RunnerSettings { poll: Duration::from_millis(50), lease: Duration::from_secs(3), ..RunnerSettings::default() },
         http: roster_api::HttpSettings::default(),
+        pool: roster_persistence::PoolSettings::default(),
     }
 }
 
@@ -56,13 +57,19 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like `spawn_app`, with the settings edited before the server is built.
 pub async fn spawn_app_with(edit: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with_state(edit).await.0
+}
+
+/// Like `spawn_app_with`, also handing out the server's own state (its pools).
+pub async fn spawn_app_with_state(edit: impl FnOnce(&mut Settings)) -> (TestApp, roster_api::state::AppState) {
     let (database_url, dir) = fresh_database().await;
     let mut settings = settings(&database_url);
     edit(&mut settings);
     let app = Application::build(settings).await.expect("build the application");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, database_url, client: reqwest::Client::new(), _dir: dir }
+    (TestApp { address, database_url, client: reqwest::Client::new(), _dir: dir }, state)
 }
 
 /// A token made with the plain `jsonwebtoken` crate, as any client library would.

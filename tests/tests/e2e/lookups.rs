@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::helpers::fresh_database;
 
-fn person(company_id: Uuid, i: usize) -> Employee {
+pub(crate) fn person(company_id: Uuid, i: usize) -> Employee {
     Employee {
         id: Uuid::now_v7(),
         company_id,
@@ -31,7 +31,7 @@ fn person(company_id: Uuid, i: usize) -> Employee {
 }
 
 /// The query plan, as text, on either database.
-async fn plan_of(db: &Database, statement: Statement) -> String {
+pub(crate) async fn plan_of(db: &Database, statement: Statement) -> String {
     let prefix = match db.kind {
         DatabaseKind::Postgres => "EXPLAIN ",
         DatabaseKind::Sqlite => "EXPLAIN QUERY PLAN ",

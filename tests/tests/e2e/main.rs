@@ -12,6 +12,7 @@ mod import;
 mod lookups;
 mod pagination;
 mod processes;
+mod reads;
 mod runs;
 mod schema_drift;
 mod subscriptions;

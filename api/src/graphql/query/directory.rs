@@ -35,7 +35,8 @@ impl DirectoryQuery {
         after: Option<String>,
         filter: Option<EmployeeFilter>,
     ) -> Result<EmployeeConnection> {
-        let (first, after) = page_args(first.unwrap_or(50), after)?;
+        let page = page_args(first.unwrap_or(50), after)?;
+        let with_total = ctx.look_ahead().field("totalCount").exists();
         let filter = filter.unwrap_or_default();
         let repo_filter = RepoFilter {
             statuses: filter.status.unwrap_or_default().into_iter().map(Into::into).collect(),
@@ -43,7 +44,14 @@ impl DirectoryQuery {
             search: filter.search,
             updated_since: filter.updated_since,
         };
-        let (page, today) = employees::page(context::app(ctx)?, context::caller(ctx)?, &repo_filter, first, after).await?;
+        let (page, today) = employees::page(context::app(ctx)?, context::caller(ctx)?, &repo_filter, page, with_total).await?;
+        if ctx.look_ahead().field("edges").field("node").field("budgetGrants").exists()
+            && let Some(first) = page.items.first()
+        {
+            let company_id = first.employee.company_id;
+            let ids: Vec<Uuid> = page.items.iter().map(|s| s.employee.id).collect();
+            context::prefetch_grants(ctx, company_id, ids).await?;
+        }
         let edges: Vec<EmployeeEdge> = page
             .items
             .into_iter()
@@ -53,7 +61,7 @@ impl DirectoryQuery {
         Ok(EmployeeConnection {
             edges,
             page_info: PageInfo { has_next_page: page.has_next_page, end_cursor },
-            total_count: page.total_count as i32,
+            total_count: page.total_count.unwrap_or(0) as i32,
         })
     }
 

@@ -41,17 +41,17 @@ impl ImportQuery {
         status: Option<ImportJobStatus>,
         source: Option<ImportSource>,
     ) -> Result<ImportJobConnection> {
-        let (first, after) = page_args(first.unwrap_or(20), after)?;
-        let page =
-            imports::jobs_page(context::app(ctx)?, context::caller(ctx)?, status.map(Into::into), source.map(|s| s.code()), first, after)
-                .await?;
+        let page = page_args(first.unwrap_or(20), after)?;
+        let with_total = ctx.look_ahead().field("totalCount").exists();
+        let (app, caller) = (context::app(ctx)?, context::caller(ctx)?);
+        let page = imports::jobs_page(app, caller, status.map(Into::into), source.map(|s| s.code()), page, with_total).await?;
         let edges: Vec<ImportJobEdge> =
             page.items.into_iter().map(|job| ImportJobEdge { cursor: encode_cursor(job.id), node: ImportJob(job) }).collect();
         let end_cursor = edges.last().map(|e| e.cursor.clone());
         Ok(ImportJobConnection {
             edges,
             page_info: PageInfo { has_next_page: page.has_next_page, end_cursor },
-            total_count: page.total_count as i32,
+            total_count: page.total_count.unwrap_or(0) as i32,
         })
     }
 }

@@ -53,6 +53,6 @@ impl Viewer {
     async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
         let Some(id) = self.company_id else { return Ok(None) };
         let app = context::app(ctx)?;
-        Ok(roster_persistence::repo::companies::find(&app.db.conn, id).await?.as_ref().map(Company::from))
+        Ok(roster_persistence::repo::companies::find(&app.db.read, id).await?.as_ref().map(Company::from))
     }
 }

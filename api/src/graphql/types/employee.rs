@@ -86,10 +86,9 @@ impl Employee {
     }
 
     async fn budget_grants(&self, ctx: &Context<'_>) -> Result<Vec<BudgetGrant>> {
-        let app = context::app(ctx)?;
         let e = &self.stored.employee;
-        let grants = roster_persistence::repo::grants::list_for_employee(&app.db.conn, e.company_id, e.id).await?;
-        Ok(grants.into_iter().map(|grant| BudgetGrant { company_id: e.company_id, grant }).collect())
+        let grants = context::grants(ctx, e.company_id, e.id).await?;
+        Ok(grants.iter().map(|grant| BudgetGrant { company_id: e.company_id, grant: grant.clone() }).collect())
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -15,7 +15,7 @@ use crate::state::AppState;
 /// A job of the caller's company; another company's id is "not found" (R-TEN-1).
 pub async fn find_job(app: &AppState, caller: &Caller, job_id: Uuid) -> Result<Option<StoredJob>> {
     let company_id = caller.company_for(Permission::ReadTasks)?;
-    Ok(jobs::find(&app.db.conn, company_id, job_id).await?)
+    Ok(jobs::find(&app.db.read, company_id, job_id).await?)
 }
 
 async fn job_for_write(app: &AppState, caller: &Caller, job_id: Uuid) -> Result<StoredJob> {
@@ -28,15 +28,15 @@ pub async fn jobs_page(
     caller: &Caller,
     status: Option<JobStatus>,
     source: Option<&str>,
-    first: u64,
-    after: Option<Uuid>,
+    page: (u64, Option<Uuid>),
+    with_total: bool,
 ) -> Result<Page<StoredJob>> {
     let company_id = caller.company_for(Permission::ReadTasks)?;
-    Ok(jobs::list(&app.db.conn, company_id, status, source, first, after).await?)
+    Ok(jobs::list(&app.db.read, company_id, status, source, page, with_total).await?)
 }
 
 pub async fn runs_of(app: &AppState, job: &StoredJob) -> Result<Vec<StoredRun>> {
-    Ok(runs::for_job(&app.db.conn, job.id).await?)
+    Ok(runs::for_job(&app.db.read, job.id).await?)
 }
 
 pub(super) fn email_column(columns: &[StoredColumn]) -> Option<usize> {

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use roster_domain::import::{ColumnMapping, FieldKey, JobStatus};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -125,14 +127,23 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<StoredJob> {
 }
 
 /// The task overview: newest first (ids are UUIDv7).
-pub async fn list(
-    db: &impl ConnectionTrait,
+/// The statement of a page of the company's jobs, newest first, after the
+/// `after` id (one more than `first`); public so that a test can read its plan.
+pub fn page_statement(
+    backend: sea_orm::DbBackend,
     company_id: Uuid,
     status: Option<JobStatus>,
     source: Option<&str>,
-    first: u64,
-    after: Option<Uuid>,
-) -> Result<Page<StoredJob>> {
+    (first, after): (u64, Option<Uuid>),
+) -> sea_orm::Statement {
+    let mut query = filtered(company_id, status, source);
+    if let Some(after) = after {
+        query = query.filter(Column::Id.lt(after));
+    }
+    query.order_by_desc(Column::Id).limit(first + 1).build(backend)
+}
+
+fn filtered(company_id: Uuid, status: Option<JobStatus>, source: Option<&str>) -> sea_orm::Select<Entity> {
     let mut query = Entity::find().filter(Column::CompanyId.eq(company_id));
     if let Some(s) = status {
         query = query.filter(Column::Status.eq(s.code()));
@@ -140,11 +151,24 @@ pub async fn list(
     if let Some(s) = source {
         query = query.filter(Column::Source.eq(s));
     }
-    let total_count = query.clone().count(db).await?;
-    if let Some(after) = after {
-        query = query.filter(Column::Id.lt(after));
-    }
-    let mut rows = query.order_by_desc(Column::Id).limit(first + 1).all(db).await?;
+    query
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+    status: Option<JobStatus>,
+    source: Option<&str>,
+    page: (u64, Option<Uuid>),
+    with_total: bool,
+) -> Result<Page<StoredJob>> {
+    let total_count = match with_total {
+        true => Some(filtered(company_id, status, source).count(db).await?),
+        false => None,
+    };
+    let statement = page_statement(db.get_database_backend(), company_id, status, source, page);
+    let mut rows = Entity::find().from_raw_sql(statement).all(db).await?;
+    let first = page.0;
     let has_next_page = rows.len() as u64 > first;
     rows.truncate(first as usize);
     Ok(Page { items: rows.into_iter().map(to_domain).collect::<Result<_>>()?, has_next_page, total_count })

@@ -1,0 +1,249 @@
+//! Reads that stay fast: every list is a keyset page on an index (plans read on
+//! both databases), reads never wait for the writer (SQLite), pages never skip
+//! or repeat under concurrent inserts, and a page with all its relations costs
+//! a small constant number of statements.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use roster_domain::{Company, CompanyGroup, CompanyName, EmployeeStatus, GroupName, Language, TimeZoneName};
+use roster_persistence::repo::employees::{self, EmployeeFilter};
+use roster_persistence::repo::{companies, groups, imports};
+use roster_persistence::{Database, DatabaseKind, TransactionTrait};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::*;
+use crate::lookups::{person, plan_of};
+
+/// Whether a plan reads the table through an index for both its filter and its
+/// order: no full scan, no sort of the result.
+fn keyset_on_an_index(kind: DatabaseKind, plan: &str, index: &str) -> bool {
+    let uses_index = match kind {
+        DatabaseKind::Sqlite => plan.contains(&format!("USING INDEX {index}")) || plan.contains(&format!("USING COVERING INDEX {index}")),
+        // PostgreSQL may read a company that is most of the table through the
+        // primary key (in id order, the company a filter): also a keyset page.
+        DatabaseKind::Postgres => {
+            (plan.contains(index) || plan.contains("Index Scan using employees_pkey") || plan.contains("Index Scan using import_jobs_pkey"))
+                && !plan.contains("Seq Scan")
+                && !plan.contains("Bitmap Heap Scan")
+        }
+    };
+    // A temporary B-tree (SQLite) or a Sort node (PostgreSQL) means every match is read and sorted.
+    let sorts = plan.contains("TEMP B-TREE") || plan.lines().any(|l| l.trim_start().starts_with("Sort") || l.contains("->  Sort"));
+    uses_index && !sorts
+}
+
+#[tokio::test]
+async fn every_list_query_pages_on_an_index_without_a_scan_or_a_sort() {
+    let (url, _dir) = fresh_database().await;
+    let db = Database::connect(&url).await.expect("connect");
+    let now = Utc::now();
+    let company = |name: &str| Company {
+        id: Uuid::now_v7(),
+        name: CompanyName::parse(name).unwrap(),
+        default_language: Language::Nl,
+        time_zone: TimeZoneName::default(),
+        settings: Default::default(),
+    };
+    let (acme, other) = (company("Acme"), company("Other"));
+    for c in [&acme, &other] {
+        companies::insert(&db.conn, c, now).await.unwrap();
+    }
+    let sales = CompanyGroup { id: Uuid::now_v7(), company_id: acme.id, name: GroupName::parse("Sales").unwrap() };
+    groups::insert(&db.conn, &sales, now).await.unwrap();
+    // 20,000 employees in one company (every tenth in Sales), 2,000 in another,
+    // statistics never gathered: the plan must not depend on them.
+    let people: Vec<_> = (0..20_000)
+        .map(|i| {
+            let mut p = person(acme.id, i);
+            p.company_group_id = (i % 10 == 0).then_some(sales.id);
+            p
+        })
+        .collect();
+    for chunk in people.chunks(5_000) {
+        employees::insert_many(&db.conn, chunk, now).await.unwrap();
+    }
+    let others: Vec<_> = (0..2_000).map(|i| person(other.id, i)).collect();
+    employees::insert_many(&db.conn, &others, now).await.unwrap();
+
+    if db.kind == DatabaseKind::Postgres {
+        // Statistics as autovacuum keeps them: without any, PostgreSQL guesses 47
+        // rows for a company and sorts them rather than reading the index in order.
+        roster_persistence::ConnectionTrait::execute_unprepared(&db.conn, "ANALYZE employees").await.unwrap();
+    }
+    let backend = db.conn.get_database_backend();
+    let today = Utc::now().date_naive();
+    let deep = Some(people[15_000].id);
+    let by_group = EmployeeFilter { company_group_id: Some(sales.id), ..Default::default() };
+    let active = EmployeeFilter { statuses: vec![EmployeeStatus::Active], ..Default::default() };
+    let since = EmployeeFilter { updated_since: Some(now - chrono::Duration::days(1)), ..Default::default() };
+    let cases = [
+        (
+            "employees, first page",
+            employees::page_statement(backend, acme.id, &EmployeeFilter::default(), today, 50, None),
+            "employees_company_page",
+        ),
+        (
+            "employees, deep behind a cursor",
+            employees::page_statement(backend, acme.id, &EmployeeFilter::default(), today, 50, deep),
+            "employees_company_page",
+        ),
+        ("employees of a group", employees::page_statement(backend, acme.id, &by_group, today, 50, None), "employees_company_group_page"),
+        (
+            "employees of a group, deep",
+            employees::page_statement(backend, acme.id, &by_group, today, 50, deep),
+            "employees_company_group_page",
+        ),
+        ("employees by status", employees::page_statement(backend, acme.id, &active, today, 50, deep), "employees_company_page"),
+        ("employees updated since", employees::page_statement(backend, acme.id, &since, today, 50, None), "employees_company_page"),
+        (
+            "a small company's employees",
+            employees::page_statement(backend, other.id, &EmployeeFilter::default(), today, 50, None),
+            "employees_company_page",
+        ),
+        (
+            "a small company's employees, deep",
+            employees::page_statement(backend, other.id, &EmployeeFilter::default(), today, 50, Some(others[1_500].id)),
+            "employees_company_page",
+        ),
+        ("import jobs", imports::jobs::page_statement(backend, acme.id, None, None, (20, None)), "import_jobs_company_page"),
+        ("import jobs, deep", imports::jobs::page_statement(backend, acme.id, None, None, (20, deep)), "import_jobs_company_page"),
+    ];
+    for (what, statement, index) in cases {
+        let plan = plan_of(&db, statement).await;
+        assert!(keyset_on_an_index(db.kind, &plan, index), "{what}: expected a keyset page on {index}, got:\n{plan}");
+        if what == "a small company's employees" {
+            assert!(plan.contains(index), "{what}: a company that is a tenth of the table is read through {index}:\n{plan}");
+        }
+    }
+
+    // The pages themselves: in id order, the tenant's own, deep pages as cheap as the first.
+    let page = employees::page(&db.read, acme.id, &by_group, today, (50, deep), true).await.unwrap();
+    assert_eq!(page.total_count, Some(2_000));
+    assert!(page.items.iter().all(|s| s.employee.company_group_id == Some(sales.id) && s.employee.id > people[15_000].id));
+    assert!(page.items.windows(2).all(|w| w[0].employee.id < w[1].employee.id));
+    let first = employees::page(&db.read, other.id, &EmployeeFilter::default(), today, (10, None), false).await.unwrap();
+    assert_eq!((first.items.len(), first.total_count, first.has_next_page), (10, None, true));
+}
+
+/// SQLite: reads run on their own connections, so a page answers while the
+/// server's one writer connection holds a write transaction open. Proven by
+/// order: the page is answered before the transaction ends (with one pool for
+/// both, the read would wait for the writer and this test would time out).
+#[tokio::test]
+async fn a_read_completes_while_the_writer_holds_a_transaction_open() {
+    let (app, state) = spawn_app_with_state(|_| {}).await;
+    let company = app.create_company("Acme").await;
+    let admin = admin(company);
+    app.create_employee(&admin, json!({ "email": "anna@acme.test", "firstName": "Anna", "lastName": "Vries" })).await;
+
+    let writer = state.db.conn.begin().await.expect("the writer's transaction");
+    let mut hidden = person(company, 1);
+    hidden.email = roster_domain::EmailAddress::parse("uncommitted@acme.test").unwrap();
+    employees::insert_many(&writer, &[hidden], Utc::now()).await.unwrap();
+
+    let query = "{ employees(first: 10) { totalCount edges { node { email } } } company { name } }";
+    let read = tokio::time::timeout(Duration::from_secs(20), app.data(&admin, query, json!({}))).await;
+    let data = read.expect("the page was answered while the write transaction was open");
+    assert_eq!(data["employees"]["totalCount"], 1, "an uncommitted row is not seen: {data}");
+    assert_eq!(data["employees"]["edges"][0]["node"]["email"], "anna@acme.test");
+    writer.commit().await.unwrap();
+    let data = app.data(&admin, query, json!({})).await;
+    assert_eq!(data["employees"]["totalCount"], 2, "once committed it is: {data}");
+}
+
+/// Keyset pages by id (UUIDv7, in creation order): employees created while a
+/// client pages through never make it skip or repeat one that existed before.
+#[tokio::test]
+async fn keyset_pages_never_skip_or_repeat_under_concurrent_inserts() {
+    let app = spawn_app().await;
+    let company = app.create_company("Acme").await;
+    let admin = admin(company);
+    let mut existing = Vec::new();
+    for i in 0..40 {
+        let created =
+            app.create_employee(&admin, json!({ "email": format!("p{i}@acme.test"), "firstName": "P", "lastName": format!("{i}") })).await;
+        existing.push(created["employee"]["id"].as_str().unwrap().to_string());
+    }
+    let writer = {
+        let (app, admin) = (
+            TestApp { address: app.address.clone(), database_url: app.database_url.clone(), client: app.client.clone(), _dir: None },
+            admin.clone(),
+        );
+        tokio::spawn(async move {
+            for i in 0..30 {
+                app.create_employee(&admin, json!({ "email": format!("new{i}@acme.test"), "firstName": "N", "lastName": format!("{i}") }))
+                    .await;
+            }
+        })
+    };
+    let mut seen: Vec<String> = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let data = app
+            .data(
+                &admin,
+                "query($a: String) { employees(first: 7, after: $a) { edges { node { id } } pageInfo { hasNextPage endCursor } } }",
+                json!({ "a": after }),
+            )
+            .await;
+        let page = &data["employees"];
+        seen.extend(page["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_string()));
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].as_str().map(String::from);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    writer.await.unwrap();
+    let unique: std::collections::HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no employee is repeated");
+    assert!(existing.iter().all(|id| unique.contains(id)), "every employee that existed is seen");
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(sorted, seen, "pages follow creation order");
+}
+
+/// No N+1: a page of 50 employees with their group, budget grants and each
+/// grant's policy is a small constant number of statements, counted on the
+/// server's own pools.
+#[tokio::test]
+async fn a_page_of_fifty_with_every_relation_costs_a_constant_number_of_statements() {
+    let (app, state) = spawn_app_with_state(|s| s.runner.enabled = false).await;
+    let company = app.create_company("Acme").await;
+    let admin = admin(company);
+    let group = app.create_group(&admin, "Sales").await;
+    let create = "mutation($i: CreateBudgetPolicyInput!) { createBudgetPolicy(input: $i) { budgetPolicy { id } } }";
+    app.data(&admin, create, json!({ "i": { "name": "Welcome", "kind": "ONE_OFF", "amount": 100 } })).await;
+    app.data(&admin, create, json!({ "i": { "name": "Lunch", "kind": "MONTHLY", "amount": 50 } })).await;
+    for i in 0..50 {
+        let input = json!({ "email": format!("p{i}@acme.test"), "firstName": "P", "lastName": format!("{i}"), "companyGroupId": group });
+        app.create_employee(&admin, input).await;
+    }
+    let query = "{ employees(first: 50) { edges { node { id email status loginState companyGroup { name employeeCount } \
+                 budgetGrants { amount period policy { name kind } } } } pageInfo { hasNextPage } } }";
+    let statements = |with: &str| {
+        let (app, state, admin, query) = (&app, &state, &admin, query.replace("pageInfo", with));
+        async move {
+            let before = state.db.statements();
+            let data = app.data(admin, &query, json!({})).await;
+            (state.db.statements() - before, data)
+        }
+    };
+    let (count, data) = statements("pageInfo").await;
+    let edges = data["employees"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 50);
+    assert!(edges.iter().all(|e| e["node"]["companyGroup"]["employeeCount"] == 50), "{data}");
+    assert!(edges.iter().all(|e| e["node"]["budgetGrants"].as_array().is_some_and(|g| !g.is_empty())), "{data}");
+    // The company (for today), the page, the groups, their counts, the grants,
+    // the policies: the same for a page of 5 as for 50.
+    assert!(count <= 8, "a page of 50 with every relation took {count} statements");
+    let before = state.db.statements();
+    app.data(&admin, &query.replace("first: 50", "first: 5"), json!({})).await;
+    assert_eq!(state.db.statements() - before, count, "a page of 5 costs as many statements as a page of 50");
+    let (with_total, data) = statements("totalCount pageInfo").await;
+    assert_eq!(data["employees"]["totalCount"], 50);
+    assert_eq!(with_total, count + 1, "totalCount costs one count, only when selected");
+    let _: Value = data;
+}
