@@ -1,5 +1,6 @@
 //! Roster's schema as sea-orm migrations. Every migration uses only the portable
-//! schema builder, so the same steps run unchanged on SQLite and PostgreSQL.
+//! schema builder, so the same steps run unchanged on SQLite and PostgreSQL;
+//! the employee search index alone is per database (FTS5, pg_trgm).
 
 pub use sea_orm_migration::prelude::*;
 
@@ -9,6 +10,7 @@ mod m20261123_000003_create_employees;
 mod m20261123_000004_create_grants_and_audit;
 mod m20261123_000005_create_imports;
 mod m20261202_000006_keyset_indexes;
+mod m20261202_000007_employee_search;
 
 pub struct Migrator;
 
@@ -22,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_grants_and_audit::Migration),
             Box::new(m20261123_000005_create_imports::Migration),
             Box::new(m20261202_000006_keyset_indexes::Migration),
+            Box::new(m20261202_000007_employee_search::Migration),
         ]
     }
 }

@@ -285,20 +285,51 @@ fn status_condition(status: EmployeeStatus, today: NaiveDate) -> Condition {
     }
 }
 
-fn like_pattern(search: &str) -> LikeExpr {
-    let escaped: String = search
-        .trim()
-        .to_lowercase()
-        .chars()
+fn escaped_like(term: &str) -> String {
+    term.chars()
         .flat_map(|c| match c {
             '%' | '_' | '\\' => vec!['\\', c],
             c => vec![c],
         })
-        .collect();
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+        .collect()
 }
 
-fn filtered(company_id: Uuid, filter: &EmployeeFilter, today: NaiveDate) -> Select<Entity> {
+fn like_pattern(search: &str) -> LikeExpr {
+    LikeExpr::new(format!("%{}%", escaped_like(&search.trim().to_lowercase()))).escape('\\')
+}
+
+/// Search terms shorter than a trigram cannot use the index; those searches
+/// scan the company's employees (in page order, stopping at a full page).
+const INDEXED_TERM_CHARS: usize = 3;
+
+/// The search filter: every whitespace-separated term must occur in the
+/// e-mail, first or last name, ignoring case and accents.
+fn search_condition(search: &str, backend: DbBackend) -> Condition {
+    let terms: Vec<&str> = search.split_whitespace().collect();
+    let indexed = terms.iter().all(|t| t.chars().count() >= INDEXED_TERM_CHARS);
+    match backend {
+        DbBackend::Sqlite if indexed => {
+            // FTS5 trigram: a quoted phrase matches as a substring; terms are ANDed.
+            let query = terms.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" ");
+            Condition::all().add(Expr::cust_with_values(
+                "employees.rowid IN (SELECT rowid FROM employees_search WHERE employees_search MATCH ?)",
+                [query],
+            ))
+        }
+        DbBackend::Postgres => terms.iter().fold(Condition::all(), |all, term| {
+            all.add(Expr::cust_with_values(
+                "roster_search_text(employees.email, employees.first_name, employees.last_name) LIKE '%' || roster_search_term($1) || '%'",
+                [escaped_like(term)],
+            ))
+        }),
+        _ => {
+            let matches = |col: Column| Expr::expr(Func::lower(Expr::col(col))).like(like_pattern(search));
+            Condition::any().add(matches(Column::Email)).add(matches(Column::FirstName)).add(matches(Column::LastName))
+        }
+    }
+}
+
+fn filtered(company_id: Uuid, filter: &EmployeeFilter, today: NaiveDate, backend: DbBackend) -> Select<Entity> {
     let mut query = Entity::find().filter(Column::CompanyId.eq(company_id));
     if !filter.statuses.is_empty() {
         query = query.filter(filter.statuses.iter().fold(Condition::any(), |c, s| c.add(status_condition(*s, today))));
@@ -307,8 +338,7 @@ fn filtered(company_id: Uuid, filter: &EmployeeFilter, today: NaiveDate) -> Sele
         query = query.filter(Column::CompanyGroupId.eq(group));
     }
     if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
-        let matches = |col: Column| Expr::expr(Func::lower(Expr::col(col))).like(like_pattern(search));
-        query = query.filter(Condition::any().add(matches(Column::Email)).add(matches(Column::FirstName)).add(matches(Column::LastName)));
+        query = query.filter(search_condition(search, backend));
     }
     if let Some(since) = filter.updated_since {
         query = query.filter(Column::UpdatedAt.gte(since));
@@ -327,7 +357,7 @@ pub fn page_statement(
     first: u64,
     after: Option<Uuid>,
 ) -> Statement {
-    let mut query = filtered(company_id, filter, today).order_by_asc(Column::Id);
+    let mut query = filtered(company_id, filter, today, backend).order_by_asc(Column::Id);
     if let Some(after) = after {
         query = query.filter(Column::Id.gt(after));
     }
@@ -345,7 +375,7 @@ pub async fn page(
     with_total: bool,
 ) -> Result<Page<StoredEmployee>> {
     let total_count = match with_total {
-        true => Some(filtered(company_id, filter, today).count(db).await?),
+        true => Some(filtered(company_id, filter, today, db.get_database_backend()).count(db).await?),
         false => None,
     };
     let statement = page_statement(db.get_database_backend(), company_id, filter, today, first, after);

@@ -247,3 +247,73 @@ async fn a_page_of_fifty_with_every_relation_costs_a_constant_number_of_statemen
     assert_eq!(with_total, count + 1, "totalCount costs one count, only when selected");
     let _: Value = data;
 }
+
+/// Search matches a substring of the e-mail, first or last name, ignoring case
+/// and accents, every term of it; answered from the search index (FTS5 trigram
+/// on SQLite, pg_trgm on PostgreSQL) and kept in step with edits.
+#[tokio::test]
+async fn search_ignores_case_and_accents_and_follows_edits() {
+    let app = spawn_app().await;
+    let company = app.create_company("Acme").await;
+    let other = app.create_company("Other").await;
+    let admin = admin(company);
+    let jose = app.create_employee(&admin, json!({ "email": "j.muller@acme.test", "firstName": "José", "lastName": "Müller" })).await;
+    app.create_employee(&admin, json!({ "email": "anna@acme.test", "firstName": "Anna", "lastName": "de Vries" })).await;
+    app.create_employee(&admin, json!({ "email": "zoe@acme.test", "firstName": "Zoë", "lastName": "Ó Briain" })).await;
+    app.create_employee(&self::admin(other), json!({ "email": "jose@other.test", "firstName": "Jose", "lastName": "Other" })).await;
+    let query = "query($s: String) { employees(filter: {search: $s}) { totalCount edges { node { email } } } }";
+    let found = |search: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let data = app.data(admin, query, json!({ "s": search })).await;
+            let mut emails: Vec<String> =
+                data["employees"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["email"].as_str().unwrap().to_string()).collect();
+            emails.sort();
+            emails
+        }
+    };
+    assert_eq!(found("jose").await, ["j.muller@acme.test"], "accents are ignored, other tenants never seen");
+    assert_eq!(found("MÜLLER").await, ["j.muller@acme.test"]);
+    assert_eq!(found("mull").await, ["j.muller@acme.test"], "a part of a name");
+    assert_eq!(found("vries ANNA").await, ["anna@acme.test"], "every term must match");
+    assert_eq!(found("vries jose").await, Vec::<String>::new());
+    assert_eq!(found("zoe briain").await, ["zoe@acme.test"]);
+    assert_eq!(found("acme.test").await.len(), 3, "the e-mail's domain");
+    assert_eq!(found("ri").await, ["anna@acme.test", "zoe@acme.test"], "terms shorter than a trigram still match");
+
+    let id = jose["employee"]["id"].as_str().unwrap();
+    let update = "mutation($id: UUID!) { updateEmployee(input: {id: $id, firstName: \"Pedro\"}) { userErrors { code } } }";
+    let updated = app.data(&admin, update, json!({ "id": id })).await;
+    assert_eq!(updated["updateEmployee"]["userErrors"], json!([]), "{updated}");
+    assert_eq!(found("jose").await, Vec::<String>::new(), "the index follows the edit");
+    assert_eq!(found("pedro müll").await, ["j.muller@acme.test"]);
+}
+
+#[tokio::test]
+async fn search_reads_the_search_index() {
+    let (url, _dir) = fresh_database().await;
+    let db = Database::connect(&url).await.expect("connect");
+    let company = Company {
+        id: Uuid::now_v7(),
+        name: CompanyName::parse("Acme").unwrap(),
+        default_language: Language::Nl,
+        time_zone: TimeZoneName::default(),
+        settings: Default::default(),
+    };
+    companies::insert(&db.conn, &company, Utc::now()).await.unwrap();
+    let people: Vec<_> = (0..5_000).map(|i| person(company.id, i)).collect();
+    employees::insert_many(&db.conn, &people, Utc::now()).await.unwrap();
+    if db.kind == DatabaseKind::Postgres {
+        roster_persistence::ConnectionTrait::execute_unprepared(&db.conn, "ANALYZE employees").await.unwrap();
+    }
+    let filter = EmployeeFilter { search: Some("son 4711".into()), ..Default::default() };
+    let statement = employees::page_statement(db.conn.get_database_backend(), company.id, &filter, Utc::now().date_naive(), 50, None);
+    let plan = plan_of(&db, statement).await;
+    let index = match db.kind {
+        DatabaseKind::Sqlite => "VIRTUAL TABLE INDEX",
+        DatabaseKind::Postgres => "employees_search_trgm",
+    };
+    assert!(plan.contains(index), "search should read {index}:\n{plan}");
+    let page = employees::page(&db.read, company.id, &filter, Utc::now().date_naive(), (50, None), true).await.unwrap();
+    assert_eq!(page.items.iter().map(|s| s.employee.last_name.as_str()).collect::<Vec<_>>(), ["Son 4711"]);
+}
