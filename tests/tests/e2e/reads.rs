@@ -314,6 +314,8 @@ async fn search_reads_the_search_index() {
         DatabaseKind::Postgres => "employees_search_trgm",
     };
     assert!(plan.contains(index), "search should read {index}:\n{plan}");
+    // Not a walk of the whole company in page order, testing each row against the matches.
+    assert!(!plan.contains("employees_company_page"), "search should not walk the company:\n{plan}");
     let page = employees::page(&db.read, company.id, &filter, Utc::now().date_naive(), (50, None), true).await.unwrap();
     assert_eq!(page.items.iter().map(|s| s.employee.last_name.as_str()).collect::<Vec<_>>(), ["Son 4711"]);
 }
