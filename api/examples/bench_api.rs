@@ -41,6 +41,12 @@ struct Args {
     seconds: u64,
     #[arg(long, default_value_t = 100_000)]
     sync_rows: usize,
+    /// Requests per second of the page sent while the sync runs.
+    #[arg(long, default_value_t = 500)]
+    sync_rate: u32,
+    /// Only the page during the sync (skip the idle series).
+    #[arg(long)]
+    only_sync: bool,
     /// A PostgreSQL URL (a fresh database is made beside it); SQLite otherwise.
     #[arg(long)]
     database_url: Option<String>,
@@ -59,7 +65,7 @@ fn person(company_id: Uuid, group: Option<Uuid>, i: usize) -> Employee {
         last_name: last.into(),
         prefix: None,
         onboarding_date: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Duration::days((i % 700) as i64),
-        offboarding_date: (i % 17 == 0).then(|| chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()),
+        offboarding_date: i.is_multiple_of(17).then(|| chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()),
         birthday: None,
         work_anniversary: None,
         language: Language::Nl,
@@ -258,7 +264,7 @@ async fn main() {
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
     let small_one = small.first().unwrap_or(&big);
     println!("\n| scenario | rate/s | achieved/s | p50 ms | p95 ms | p99 ms | max ms | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|");
-    for scenario in scenarios(&big, small_one) {
+    for scenario in scenarios(&big, small_one).into_iter().filter(|_| !args.only_sync) {
         // Warm the caches and the connection pool first.
         open_loop(&client, &url, &scenario, 50, 1, None).await;
         for &rate in &args.rates {
@@ -275,7 +281,7 @@ async fn main() {
     imports::start_dry_run(&app, &caller, job.id).await.expect("dry run");
     wait(&app, job.id, JobStatus::DryRunCompleted).await;
     let page = scenarios(&big, small_one).remove(0);
-    let rate = 500;
+    let rate = args.sync_rate;
     imports::confirm_sync(&app, &caller, job.id).await.expect("sync");
     let (state, job_id) = (app.clone(), job.id);
     let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
