@@ -265,27 +265,12 @@ fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response 
     response
 }
 
-/// The response as JSON, or an error in its place when it is over the size limit.
-pub(super) fn bounded_body(limits: &limits::QueryLimits, response: &async_graphql::Response) -> Json {
-    let body = serde_json::to_value(response).unwrap_or_default();
-    let mut size = ByteCount(0);
-    let _ = serde_json::to_writer(&mut size, &body);
-    match limits.admit_response(size.0) {
+/// The response serialised once, or an error in its place when it is over the size limit.
+pub(super) fn bounded_json(limits: &limits::QueryLimits, response: &async_graphql::Response) -> Vec<u8> {
+    let body = serde_json::to_vec(response).unwrap_or_default();
+    match limits.admit_response(body.len()) {
         Ok(()) => body,
-        Err(limit) => serde_json::to_value(limit.response()).unwrap_or_default(),
-    }
-}
-
-/// Counts what is written to it.
-struct ByteCount(usize);
-
-impl std::io::Write for ByteCount {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        Err(limit) => serde_json::to_vec(&limit.response()).unwrap_or_default(),
     }
 }
 
@@ -295,25 +280,26 @@ async fn execute(state: &HttpState, kind: ResponseType, caller: Caller, base: Pu
     match batch {
         BatchRequest::Single(request) => {
             let response = with_codes(state.schema.execute(per_request(request)).await);
-            let request_error = is_request_error(&response);
-            let mut body = bounded_body(&state.app.http.query, &response);
-            let status = match kind {
-                ResponseType::GraphqlResponse if request_error => {
-                    if let Json::Object(o) = &mut body {
-                        o.remove("data");
-                    }
-                    StatusCode::BAD_REQUEST
+            if kind == ResponseType::GraphqlResponse && is_request_error(&response) {
+                // A request that never executed: 400 and no `data` at all.
+                let mut body = serde_json::to_value(&response).unwrap_or_default();
+                if let Json::Object(o) = &mut body {
+                    o.remove("data");
                 }
-                _ => StatusCode::OK,
-            };
-            kind.respond(status, body)
+                return kind.respond(StatusCode::BAD_REQUEST, body);
+            }
+            kind.respond_serialized(StatusCode::OK, bounded_json(&state.app.http.query, &response))
         }
         BatchRequest::Batch(requests) => {
-            let mut bodies = Vec::with_capacity(requests.len());
-            for request in requests {
-                bodies.push(bounded_body(&state.app.http.query, &with_codes(state.schema.execute(per_request(request)).await)));
+            let mut body = b"[".to_vec();
+            for (i, request) in requests.into_iter().enumerate() {
+                if i > 0 {
+                    body.push(b',');
+                }
+                body.extend(bounded_json(&state.app.http.query, &with_codes(state.schema.execute(per_request(request)).await)));
             }
-            kind.respond(StatusCode::OK, Json::Array(bodies))
+            body.push(b']');
+            kind.respond_serialized(StatusCode::OK, body)
         }
     }
 }

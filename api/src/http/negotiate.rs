@@ -48,7 +48,12 @@ impl ResponseType {
 
     /// A GraphQL-shaped body with the given status.
     pub fn respond(self, status: StatusCode, body: serde_json::Value) -> Response {
-        let mut response = (status, body.to_string()).into_response();
+        self.respond_serialized(status, body.to_string().into_bytes())
+    }
+
+    /// A body that is already JSON text.
+    pub fn respond_serialized(self, status: StatusCode, body: Vec<u8>) -> Response {
+        let mut response = (status, body).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type()));
         response
     }

@@ -48,7 +48,6 @@ fn panicked(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("a panic without a message");
     tracing::error!(%cause, "a request panicked");
-    crate::metrics::http_request(500);
     error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
 }
 

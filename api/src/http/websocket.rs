@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::HttpState;
-use super::graphql::{bounded_body, is_request_error, operation_type};
+use super::graphql::{bounded_json, is_request_error, operation_type};
 use crate::auth::Caller;
 use crate::graphql::{PublicBase, RequestCache};
 
@@ -255,7 +255,12 @@ impl Session {
                     return;
                 }
                 first = false;
-                let _ = out.send(Outgoing::Frame(frame(protocol.next(), bounded_body(&limits, &response)))).await;
+                let _ = out
+                    .send(Outgoing::Frame(frame(
+                        protocol.next(),
+                        serde_json::from_slice(&bounded_json(&limits, &response)).unwrap_or_default(),
+                    )))
+                    .await;
             }
             let _ = out.send(Outgoing::Frame(json!({ "id": id, "type": "complete" }))).await;
             let _ = out.send(Outgoing::Ended(id.clone())).await;

@@ -322,10 +322,11 @@ fn search_condition(search: &str, backend: DbBackend) -> Condition {
                 [escaped_like(term)],
             ))
         }),
-        _ => {
-            let matches = |col: Column| Expr::expr(Func::lower(Expr::col(col))).like(like_pattern(search));
-            Condition::any().add(matches(Column::Email)).add(matches(Column::FirstName)).add(matches(Column::LastName))
-        }
+        // Short terms (SQLite): each must occur in one of the fields, case-insensitively.
+        _ => terms.iter().fold(Condition::all(), |all, term| {
+            let matches = |col: Column| Expr::expr(Func::lower(Expr::col(col))).like(like_pattern(term));
+            all.add(Condition::any().add(matches(Column::Email)).add(matches(Column::FirstName)).add(matches(Column::LastName)))
+        }),
     }
 }
 

@@ -30,6 +30,16 @@ pub(crate) fn person(company_id: Uuid, i: usize) -> Employee {
     }
 }
 
+pub(crate) fn company(name: &str) -> Company {
+    Company {
+        id: Uuid::now_v7(),
+        name: CompanyName::parse(name).unwrap(),
+        default_language: Language::Nl,
+        time_zone: TimeZoneName::default(),
+        settings: Default::default(),
+    }
+}
+
 /// The query plan, as text, on either database.
 pub(crate) async fn plan_of(db: &Database, statement: Statement) -> String {
     let prefix = match db.kind {
@@ -58,13 +68,7 @@ pub(crate) async fn plan_of(db: &Database, statement: Statement) -> String {
 async fn e_mail_lookups_probe_the_company_email_key_whatever_the_statistics() {
     let (url, _dir) = fresh_database().await;
     let db = Database::connect(&url).await.expect("connect");
-    let company = Company {
-        id: Uuid::now_v7(),
-        name: CompanyName::parse("Acme").unwrap(),
-        default_language: Language::Nl,
-        time_zone: TimeZoneName::default(),
-        settings: Default::default(),
-    };
+    let company = company("Acme");
     companies::insert(&db.conn, &company, Utc::now()).await.unwrap();
     let people: Vec<Employee> = (0..20_000).map(|i| person(company.id, i)).collect();
     employees::insert_many(&db.conn, &people, Utc::now()).await.unwrap();
