@@ -12,9 +12,8 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use roster_api::auth::{AuthSettings, Caller, JwtKey, Role};
-use roster_api::jobs::RunnerSettings;
+use roster_api::config::RunnerSettings;
 use roster_api::services::imports;
-use roster_api::sheets::Limits;
 use roster_domain::import::JobStatus;
 use roster_domain::{Company, CompanyGroup, CompanyName, EmailAddress, Employee, GroupName, Language, LoginState, TimeZoneName};
 use roster_persistence::ConnectionTrait;
@@ -232,13 +231,8 @@ async fn main() {
         None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
     };
     let settings = roster_api::Settings {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database_url: database_url.clone(),
-        auth: AuthSettings { key: JwtKey::Secret(SECRET.into()), issuer: None, audience: None },
-        limits: Limits::default(),
         runner: RunnerSettings { poll: Duration::from_millis(20), ..RunnerSettings::default() },
-        http: roster_api::HttpSettings::default(),
-        pool: roster_persistence::PoolSettings::default(),
+        ..roster_api::Settings::new(&database_url, AuthSettings { key: JwtKey::Secret(SECRET.into()), issuer: None, audience: None })
     };
     let server = roster_api::Application::build(settings).await.expect("server");
     let app = server.state().clone();

@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 use calamine::Reader;
 use clap::Parser;
 use roster_api::auth::{AuthSettings, Caller, JwtKey, Role};
-use roster_api::jobs::{RunnerSettings, spawn_runner};
+use roster_api::config::RunnerSettings;
+use roster_api::jobs::spawn_runner;
 use roster_api::services::imports;
-use roster_api::sheets::Limits;
 use roster_api::state::AppState;
 use roster_domain::import::JobStatus;
 use roster_persistence::repo::imports::jobs;
@@ -335,14 +335,10 @@ async fn run_once(args: &Args, file: &Path, existing: &Path, dir: &Path, run: us
         }
         None => (format!("sqlite://{}", dir.join(format!("bench-{run}.db")).display()), None),
     };
+    let auth = AuthSettings { key: JwtKey::Secret("bench-secret-bench-secret-bench-secret-0000".into()), issuer: None, audience: None };
     let settings = roster_api::Settings {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database_url,
-        auth: AuthSettings { key: JwtKey::Secret("bench-secret-bench-secret-bench-secret-0000".into()), issuer: None, audience: None },
-        limits: Limits::default(),
         runner: RunnerSettings { batch_size: args.batch_size, poll: Duration::from_millis(10), ..RunnerSettings::default() },
-        http: roster_api::HttpSettings::default(),
-        pool: roster_persistence::PoolSettings::default(),
+        ..roster_api::Settings::new(&database_url, auth)
     };
     let app = roster_api::startup::connect(settings).await.expect("connect");
     let (stop, stopped) = tokio::sync::watch::channel(false);

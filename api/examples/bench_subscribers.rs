@@ -11,9 +11,8 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use roster_api::auth::{AuthSettings, Caller, JwtKey, Role};
-use roster_api::jobs::RunnerSettings;
+use roster_api::config::RunnerSettings;
 use roster_api::services::imports;
-use roster_api::sheets::Limits;
 use roster_api::{Application, Settings};
 use roster_domain::import::JobStatus;
 use roster_persistence::repo::imports::jobs;
@@ -99,13 +98,11 @@ async fn main() {
     let dir = std::env::temp_dir().join(format!("roster-subs-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let settings = Settings {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database_url: format!("sqlite://{}", dir.join("bench.db").display()),
-        auth: AuthSettings { key: JwtKey::Secret(SECRET.into()), issuer: None, audience: None },
-        limits: Limits::default(),
         runner: RunnerSettings { poll: Duration::from_millis(10), ..RunnerSettings::default() },
-        http: roster_api::HttpSettings::default(),
-        pool: roster_persistence::PoolSettings::default(),
+        ..Settings::new(
+            &format!("sqlite://{}", dir.join("bench.db").display()),
+            AuthSettings { key: JwtKey::Secret(SECRET.into()), issuer: None, audience: None },
+        )
     };
     let server = Application::build(settings).await.expect("server");
     let port = server.port();

@@ -240,6 +240,8 @@ impl Authenticator {
             role,
             company_id,
             scopes,
+            // Token expiry is checked against the system time by every JWT library,
+            // whatever instant the deployment's clock (ROSTER_NOW) reads.
             exp: Utc::now().timestamp() + ttl.as_secs() as i64,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),

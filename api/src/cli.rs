@@ -2,14 +2,16 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
 use crate::auth::{Authenticator, Role, parse_ttl};
-use crate::config::{AuthArgs, DEFAULT_BIND, DEFAULT_DATABASE_URL, HttpArgs, HttpSettings, Settings};
-use crate::jobs::RunnerSettings;
+use crate::clock::{Clock, parse_instant};
+use crate::config::RunnerSettings;
+use crate::config::{AuthArgs, DEFAULT_BIND, DEFAULT_DATABASE_URL, HttpArgs, Settings};
 use crate::sheets::Limits;
 use crate::startup::Application;
 use roster_persistence::PoolSettings;
@@ -58,6 +60,9 @@ enum Command {
         /// PostgreSQL: connections in the pool.
         #[arg(long, env = "ROSTER_POSTGRES_POOL_SIZE", default_value_t = PoolSettings::default().postgres_connections)]
         postgres_pool_size: u32,
+        /// Start the clock at this RFC 3339 instant; it runs on from there (staging, tests).
+        #[arg(long, env = "ROSTER_NOW")]
+        now: Option<String>,
     },
     /// Run pending database migrations.
     Migrate,
@@ -160,7 +165,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             http,
             sqlite_readers,
             postgres_pool_size,
+            now,
         } => {
+            let clock = match now {
+                Some(raw) => Clock::starting_at(parse_instant(&raw).map_err(|e| format!("ROSTER_NOW: {e}"))?),
+                None => Clock::system(),
+            };
             let runner = RunnerSettings {
                 enabled: !no_runner,
                 concurrency: runner_concurrency.max(1),
@@ -171,7 +181,23 @@ async fn run(cli: Cli) -> Result<(), String> {
             };
             let limits = Limits { max_file_bytes: max_upload_bytes, ..Limits::default() };
             let pool = PoolSettings { sqlite_readers, postgres_connections: postgres_pool_size };
-            serve(&cli.auth, cli.database_url, bind, limits, runner, http.settings(), pool).await
+            let resolved = cli.auth.resolve(&cli.database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
+            if let Some(path) = &resolved.generated_secret_at {
+                eprintln!(
+                    "No ROSTER_JWT_SECRET or ROSTER_JWT_PUBLIC_KEY set: generated a secret in {}.\nMint a token with: roster token --role admin --company <company-id>",
+                    path.display()
+                );
+            }
+            let settings = Settings {
+                bind,
+                limits,
+                runner,
+                http: http.settings(),
+                pool,
+                clock: Arc::new(clock),
+                ..Settings::new(&cli.database_url, resolved.settings)
+            };
+            serve(settings).await
         }
         Command::Token { role, company, subject, ttl, scopes } => {
             let resolved = cli.auth.resolve(&cli.database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
@@ -185,15 +211,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Import { file, company, dry_run, map } => {
             let resolved = cli.auth.resolve(&cli.database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
-            let settings = Settings {
-                bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-                database_url: cli.database_url.clone(),
-                auth: resolved.settings,
-                limits: Limits::default(),
-                runner: RunnerSettings::default(),
-                http: HttpSettings::default(),
-                pool: PoolSettings::default(),
-            };
+            let settings = Settings::new(&cli.database_url, resolved.settings);
             let app = crate::startup::connect(settings).await.map_err(|e| e.to_string())?;
             crate::import_command::run(app, crate::import_command::ImportArgs { file, company, dry_run, map }).await
         }
@@ -206,14 +224,14 @@ async fn run(cli: Cli) -> Result<(), String> {
                 time_zone: roster_domain::TimeZoneName::parse(&time_zone).map_err(|e| e.to_string())?,
                 settings: roster_domain::CompanySettings::default(),
             };
-            roster_persistence::repo::companies::insert(&db.conn, &company, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
+            roster_persistence::repo::companies::insert(&db.conn, &company, Clock::system().now()).await.map_err(|e| e.to_string())?;
             for name in groups {
                 let group = roster_domain::CompanyGroup {
                     id: Uuid::now_v7(),
                     company_id: company.id,
                     name: roster_domain::GroupName::parse(&name).map_err(|e| e.to_string())?,
                 };
-                roster_persistence::repo::groups::insert(&db.conn, &group, chrono::Utc::now())
+                roster_persistence::repo::groups::insert(&db.conn, &group, Clock::system().now())
                     .await
                     .map_err(|e| format!("group '{name}': {e}"))?;
             }
@@ -223,23 +241,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn serve(
-    auth: &AuthArgs,
-    database_url: String,
-    bind: SocketAddr,
-    limits: Limits,
-    runner: RunnerSettings,
-    http: HttpSettings,
-    pool: PoolSettings,
-) -> Result<(), String> {
-    let resolved = auth.resolve(&database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
-    if let Some(path) = &resolved.generated_secret_at {
-        eprintln!(
-            "No ROSTER_JWT_SECRET or ROSTER_JWT_PUBLIC_KEY set: generated a secret in {}.\nMint a token with: roster token --role admin --company <company-id>",
-            path.display()
-        );
-    }
-    let settings = Settings { bind, database_url: database_url.clone(), auth: resolved.settings, limits, runner, http, pool };
+async fn serve(settings: Settings) -> Result<(), String> {
+    let (bind, database_url) = (settings.bind, settings.database_url.clone());
     let app = Application::build(settings).await.map_err(|e| e.to_string())?;
     tracing::info!(port = app.port(), database = %redact(&database_url), "roster listening on http://{}:{}/graphql", bind.ip(), app.port());
     app.run_until_stopped().await.map_err(|e| e.to_string())

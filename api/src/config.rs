@@ -2,11 +2,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::{AuthSettings, JwtKey};
-use crate::graphql::QueryLimits;
-use crate::jobs::RunnerSettings;
+use crate::clock::Clock;
 use crate::sheets::Limits;
 
 /// Everything `Application::build` needs; no global configuration anywhere.
@@ -19,6 +19,98 @@ pub struct Settings {
     pub runner: RunnerSettings,
     pub http: HttpSettings,
     pub pool: roster_persistence::PoolSettings,
+    /// R-LOG-6: the clock every rule reads; tests keep a handle to travel in time.
+    pub clock: Arc<Clock>,
+}
+
+impl Settings {
+    /// Every setting at its default, for this database and these keys.
+    pub fn new(database_url: &str, auth: AuthSettings) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.to_string(),
+            auth,
+            limits: Limits::default(),
+            runner: RunnerSettings::default(),
+            http: HttpSettings::default(),
+            pool: roster_persistence::PoolSettings::default(),
+            clock: Arc::new(Clock::system()),
+        }
+    }
+}
+
+/// The bounds a request must stay within; all settings (`ROSTER_QUERY_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Bytes of the document text.
+    pub max_document_bytes: usize,
+    /// Lexical tokens (names, values, punctuation) of the document.
+    pub max_tokens: usize,
+    /// Nesting of `{`, `[` and `(` together: selections, lists, objects, arguments.
+    pub max_nesting: usize,
+    /// Nesting of lists and objects in the variables' JSON.
+    pub max_variables_depth: usize,
+    /// Fields of one operation that carry an alias.
+    pub max_aliases: usize,
+    /// Selection depth (fields within fields).
+    pub max_depth: usize,
+    /// Complexity of one request, and of all requests of a batch together: a
+    /// field costs 1, a list field costs its page size times its children.
+    pub max_complexity: usize,
+    /// Operations in one batch.
+    pub max_batch: usize,
+    /// Bytes of one serialised response.
+    pub max_response_bytes: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_document_bytes: 100 * 1024,
+            max_tokens: 10_000,
+            max_nesting: 64,
+            max_variables_depth: 32,
+            max_aliases: 100,
+            max_depth: 16,
+            max_complexity: 10_000,
+            max_batch: 10,
+            max_response_bytes: 8 * 1024 * 1024,
+        }
+    }
+}
+
+/// How runs are executed; tests shorten the lease to see take-overs quickly.
+#[derive(Debug, Clone)]
+pub struct RunnerSettings {
+    /// Run a runner in this process (`roster serve --no-runner` turns it off).
+    pub enabled: bool,
+    /// Runs executed at the same time by this process.
+    pub concurrency: usize,
+    /// A run whose lease is not renewed for this long is taken over.
+    pub lease: Duration,
+    /// Rows per batch: a sync commits once per batch, of whole plan chunks.
+    pub batch_size: u64,
+    /// Rows per stored plan chunk at most (the dry run plans a chunk at a time, the
+    /// sync holds at most three at a time): bounds memory whatever the batch size.
+    pub plan_chunk_rows: u64,
+    /// How often the queue is polled when nothing woke the runner.
+    pub poll: Duration,
+    /// Pause between batches, to spare a busy database.
+    pub batch_pause: Duration,
+}
+
+impl Default for RunnerSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            concurrency: 2,
+            lease: Duration::from_secs(30),
+            batch_size: 5000,
+            plan_chunk_rows: 1000,
+            poll: Duration::from_millis(500),
+            batch_pause: Duration::ZERO,
+        }
+    }
 }
 
 /// What protects the server from its clients: what one request may cost, how

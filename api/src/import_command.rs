@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::jobs::{JobEvent, spawn_runner};
+use crate::events::JobEvent;
+use crate::jobs::spawn_runner;
 use crate::services::imports;
 use crate::state::AppState;
 
@@ -44,7 +45,7 @@ pub async fn run(app: AppState, args: ImportArgs) -> Result<(), String> {
     let bytes = std::fs::read(&args.file).map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
     let (stop, stopped) = watch::channel(false);
     let runner = spawn_runner(app.clone(), stopped);
-    let mut events = app.imports.events.subscribe();
+    let mut events = app.events.subscribe();
 
     let reading = spinner(&format!("reading {name}"));
     let job = imports::upload(&app, &caller, name, bytes, None).await.map_err(describe)?;

@@ -3,13 +3,16 @@
 
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod error;
-pub mod files;
+pub mod events;
 pub mod graphql;
 pub mod http;
 mod import_command;
 pub mod jobs;
+mod known_companies;
+pub mod links;
 pub mod metrics;
 pub mod services;
 pub mod sheets;

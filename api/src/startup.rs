@@ -9,10 +9,11 @@ use tokio::net::TcpListener;
 
 use crate::auth::Authenticator;
 use crate::config::Settings;
-use crate::files::LinkSigner;
-use crate::jobs::{EventBus, spawn_runner};
-use crate::state::{App, AppState, Imports, SystemClock};
-use crate::tenants::KnownCompanies;
+use crate::events::EventBus;
+use crate::jobs::spawn_runner;
+use crate::known_companies::KnownCompanies;
+use crate::links::LinkSigner;
+use crate::state::{App, AppState, Imports};
 use tokio::sync::{Notify, watch};
 
 pub struct Application {
@@ -54,7 +55,7 @@ impl Application {
     /// the runner leave its runs at a batch boundary.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = watch::channel(false);
-        let runner = self.state.imports.runner.enabled.then(|| spawn_runner(self.state.clone(), stopped));
+        let runner = self.state.runner.enabled.then(|| spawn_runner(self.state.clone(), stopped));
         let header_read_timeout = self.state.http.header_read_timeout;
         crate::http::server::serve(self.listener, self.router, header_read_timeout, shutdown_signal()).await;
         let _ = stop.send(true);
@@ -75,9 +76,18 @@ pub async fn connect(settings: Settings) -> Result<AppState, StartupError> {
         DatabaseKind::Postgres => EventBus::postgres(db.conn.clone(), &settings.database_url).await?,
         DatabaseKind::Sqlite => EventBus::default(),
     };
-    let imports = Imports { limits: settings.limits, runner: settings.runner, wake: Notify::new(), events };
-    let http = settings.http;
-    Ok(AppState(Arc::new(App { db, auth, companies: KnownCompanies::default(), http, clock: Arc::new(SystemClock), imports, links })))
+    Ok(AppState(Arc::new(App {
+        db,
+        auth,
+        companies: KnownCompanies::default(),
+        http: settings.http,
+        clock: settings.clock,
+        imports: Imports { limits: settings.limits },
+        runner: settings.runner,
+        wake: Notify::new(),
+        events,
+        links,
+    })))
 }
 
 async fn shutdown_signal() {

@@ -1,41 +1,36 @@
-//! Shared application state, put into the router and the schema once.
+//! Shared application state, put into the router and the schema once. A leaf:
+//! it holds types of modules that never reach back here (settings, clock, keys,
+//! the event bus), so every part of the app may import it without a cycle.
 
 use std::ops::Deref;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use roster_persistence::Database;
 
 use crate::auth::Authenticator;
-use crate::config::HttpSettings;
-use crate::files::LinkSigner;
-use crate::jobs::{EventBus, RunnerSettings};
+use crate::clock::Clock;
+use crate::config::{HttpSettings, RunnerSettings};
+use crate::events::EventBus;
+use crate::known_companies::KnownCompanies;
+use crate::links::LinkSigner;
 use crate::sheets::Limits;
-use crate::tenants::KnownCompanies;
-
-/// The source of "now"; the domain never reads a clock itself.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
 
 pub struct App {
-    /// The pool; SQLite gets one connection (one writer), PostgreSQL a pool.
+    /// The writer (SQLite: one connection) and the readers (SQLite: a read-only pool).
     pub db: Database,
     /// Verifies bearer tokens; keys are parsed once at start.
     pub auth: Authenticator,
     /// Companies that tokens named and that exist (R-TEN-1).
     pub companies: KnownCompanies,
     pub http: HttpSettings,
-    pub clock: Arc<dyn Clock>,
+    /// R-LOG-6: the only "now" of the app.
+    pub clock: Arc<Clock>,
     pub imports: Imports,
+    /// How background work is run: imports, lifecycle, webhook deliveries.
+    pub runner: RunnerSettings,
+    /// Wakes the runner when work is queued, so it need not wait for its poll.
+    pub wake: tokio::sync::Notify,
+    pub events: EventBus,
     /// Signs short-lived download links (`GET /files/…`).
     pub links: LinkSigner,
 }
@@ -43,10 +38,6 @@ pub struct App {
 /// What the import pipeline shares across requests and the runner.
 pub struct Imports {
     pub limits: Limits,
-    pub runner: RunnerSettings,
-    /// Wakes the runner when a run is queued, so it need not wait for its poll.
-    pub wake: tokio::sync::Notify,
-    pub events: EventBus,
 }
 
 #[derive(Clone)]

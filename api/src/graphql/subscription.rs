@@ -14,8 +14,8 @@ use super::context;
 use super::types::import::{ImportJob, ImportProgress};
 use crate::auth::Permission;
 use crate::error::{ApiError, Result};
-use crate::jobs::JobEvent;
-use crate::jobs::events::progress_of;
+use crate::events::JobEvent;
+use crate::events::progress_of;
 
 #[derive(Default)]
 pub struct Subscription;
@@ -27,12 +27,12 @@ impl Subscription {
         let app = context::app(ctx)?.clone();
         let company_id = context::caller(ctx)?.company_for(Permission::ReadTasks)?;
         // Subscribe before reading the state, so no event falls between the two.
-        let mut events = app.imports.events.subscribe();
+        let mut events = app.events.subscribe();
         let job = jobs::find(&app.db.conn, company_id, job_id).await?.ok_or_else(|| ApiError::not_found("import job"))?;
         let latest = runs::for_job(&app.db.conn, job_id).await?.pop();
         Ok(async_stream::stream! {
             if let Some(run) = latest {
-                yield ImportProgress::from(progress_of(&run, "current"));
+                yield ImportProgress::from(progress_of(&run, "current", app.clock.now()));
             }
             if job.status.is_final() {
                 return;
@@ -58,7 +58,7 @@ impl Subscription {
     async fn import_job_updates(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = ImportJob> + use<>> {
         let app = context::app(ctx)?.clone();
         let company_id = context::caller(ctx)?.company_for(Permission::ReadTasks)?;
-        let mut events = app.imports.events.subscribe();
+        let mut events = app.events.subscribe();
         Ok(async_stream::stream! {
             loop {
                 match events.recv().await {

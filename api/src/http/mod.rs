@@ -1,5 +1,6 @@
 //! The HTTP surface: `/graphql` (GET, POST), `/graphql/ws`, health endpoints.
 
+mod files;
 mod graphiql;
 pub(crate) mod graphql;
 mod negotiate;
@@ -36,7 +37,7 @@ pub fn router(app: AppState) -> Router {
     let state = HttpState { app, schema, websockets };
     let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post).layer(DefaultBodyLimit::max(upload_limit)))
-        .route("/files/{token}", get(crate::files::download))
+        .route("/files/{token}", get(files::download))
         .route("/graphql/ws", get(websocket::upgrade))
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok" }))

@@ -9,8 +9,8 @@ use roster_domain::import::{RunStatus, Summary};
 use roster_persistence::repo::imports::runs::{self, StoredRun};
 use tokio::sync::watch;
 
-use super::events::{JobEvent, progress_of};
 use crate::error::Result;
+use crate::events::{JobEvent, progress_of};
 use crate::state::AppState;
 
 /// Events per run are at most one per this interval, plus the final one.
@@ -46,9 +46,9 @@ impl RunControl {
         runs::progress(&self.app.db.conn, self.run.id, processed, self.run.total, summary).await?;
         if self.last_publish.is_none_or(|t| t.elapsed() >= PUBLISH_EVERY) {
             self.last_publish = Some(Instant::now());
-            self.app.imports.events.publish(JobEvent::Progress(progress_of(&self.run, phase)));
+            self.app.events.publish(JobEvent::Progress(progress_of(&self.run, phase, self.app.clock.now())));
         }
-        let pause = self.app.imports.runner.batch_pause;
+        let pause = self.app.runner.batch_pause;
         if !pause.is_zero() {
             tokio::time::sleep(pause).await;
         }

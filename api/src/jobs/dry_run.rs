@@ -27,7 +27,7 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
     // A dry run writes nothing but its plans, so a taken-over one starts again.
     plans::delete(db, ctl.run.id).await?;
     let ctx = Arc::new(PlanningContext::load(db, &job, app.clock.now()).await?);
-    let runner = &app.imports.runner;
+    let runner = &app.runner;
     let batch_size = usize::try_from(runner.batch_size.min(runner.plan_chunk_rows)).unwrap_or(usize::MAX).max(1);
     let (mut planned, feed) = plan_staged(db, ctx, job.id, 0, batch_size, |batch| {
         let chunk = EncodedPlans::of(&batch)?;

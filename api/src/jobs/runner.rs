@@ -14,9 +14,9 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use super::control::RunControl;
-use super::events::{JobEvent, progress_of};
 use super::{dry_run, sync};
 use crate::error::ApiError;
+use crate::events::{JobEvent, progress_of};
 use crate::state::AppState;
 
 /// How a run's execution ended.
@@ -29,7 +29,7 @@ pub enum Ending {
 
 pub fn spawn_runner(app: AppState, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let settings = app.imports.runner.clone();
+        let settings = app.runner.clone();
         let owner = format!("runner-{}", Uuid::new_v4().simple());
         let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
         let active: Arc<std::sync::Mutex<std::collections::HashSet<Uuid>>> = Arc::default();
@@ -70,7 +70,7 @@ pub fn spawn_runner(app: AppState, mut shutdown: watch::Receiver<bool>) -> JoinH
                 }
             }
             tokio::select! {
-                _ = app.imports.wake.notified() => {}
+                _ = app.wake.notified() => {}
                 _ = tokio::time::sleep(settings.poll) => {}
                 // A dropped sender means shutdown too (and would otherwise wake this loop forever).
                 changed = shutdown.changed() => if changed.is_err() { break },
@@ -87,11 +87,11 @@ async fn execute(app: AppState, run: StoredRun, owner: String, shutdown: watch::
     let lost = Arc::new(AtomicBool::new(false));
     let heartbeat = {
         let (app, lost, id, owner) = (app.clone(), lost.clone(), run.id, owner.clone());
-        let every = app.imports.runner.lease / 3;
+        let every = app.runner.lease / 3;
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
-                let until = app.clock.now() + chrono::Duration::from_std(app.imports.runner.lease).unwrap_or_default();
+                let until = app.clock.now() + chrono::Duration::from_std(app.runner.lease).unwrap_or_default();
                 if !matches!(runs::renew_lease(&app.db.conn, id, &owner, until).await, Ok(true)) {
                     tracing::warn!(run_id = %id, "lease lost; leaving the run to another runner");
                     lost.store(true, Ordering::SeqCst);
@@ -102,7 +102,7 @@ async fn execute(app: AppState, run: StoredRun, owner: String, shutdown: watch::
     };
     let mut ctl = RunControl::new(app.clone(), run.clone(), shutdown, lost);
     ctl.run.status = RunStatus::Running;
-    app.imports.events.publish(JobEvent::Progress(progress_of(&ctl.run, "started")));
+    app.events.publish(JobEvent::Progress(progress_of(&ctl.run, "started", app.clock.now())));
     let result = match run.mode {
         RunMode::DryRun => dry_run::execute(&mut ctl).await,
         RunMode::Sync => sync::execute(&mut ctl).await,
@@ -159,7 +159,7 @@ async fn finish(
     let seconds = run.started_at.map(|s| (now - s).num_milliseconds() as f64 / 1000.0).unwrap_or(0.0);
     crate::metrics::run_finished(run.mode.code(), status.code(), seconds);
     let job = jobs::get(db, run.job_id).await?;
-    app.imports.events.run_changed(&job, run, "finished");
+    app.events.run_changed(&job, run, "finished", now);
     tracing::info!(status = status.code(), total = summary.total, errors = summary.error, conflicts = summary.conflict, "run finished");
     Ok(())
 }

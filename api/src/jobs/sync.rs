@@ -56,7 +56,7 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
         actor: ctl.run.started_by.clone(),
         today: company.today(app.clock.now()),
     });
-    let per_transaction = app.imports.runner.batch_size.max(1);
+    let per_transaction = app.runner.batch_size.max(1);
     let (mut summary, mut processed, mut after) = (Summary::default(), 0u64, 0u32);
     loop {
         let txn = begin(&app).await?;

@@ -12,11 +12,24 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::error::{ApiError, Result};
-use crate::files::{RenderedFile, content_type};
 use crate::sheets::report::{ReportColumns, ReportFormat, ReportRow, ReportWriter};
 use crate::state::AppState;
 
 const PAGE: u64 = 2000;
+
+/// A rendered file.
+pub struct RenderedFile {
+    pub bytes: Vec<u8>,
+    pub file_name: String,
+    pub content_type: &'static str,
+}
+
+pub fn content_type(format: ReportFormat) -> &'static str {
+    match format {
+        ReportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ReportFormat::Csv => "text/csv; charset=utf-8",
+    }
+}
 
 pub async fn template(app: &AppState, company_id: Uuid) -> Result<RenderedFile> {
     let names: Vec<String> = groups::list(&app.db.conn, company_id).await?.into_iter().map(|g| g.name.as_str().to_string()).collect();

@@ -1,12 +1,10 @@
 //! `spawn_app()`: a real server per test, tokens, and a GraphQL client.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use jsonwebtoken::{EncodingKey, Header};
 use roster_api::auth::{AuthSettings, JwtKey};
-use roster_api::jobs::RunnerSettings;
-use roster_api::sheets::Limits;
+use roster_api::config::RunnerSettings;
 use roster_api::{Application, Settings};
 use roster_persistence::ConnectionTrait;
 use serde_json::{Value, json};
@@ -41,13 +39,8 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
 
 pub fn settings(database_url: &str) -> Settings {
     Settings {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database_url: database_url.to_string(),
-        auth: AuthSettings { key: JwtKey::Secret(SECRET.into()), issuer: None, audience: None },
-        limits: Limits::default(),
         runner: RunnerSettings { poll: Duration::from_millis(50), lease: Duration::from_secs(3), ..RunnerSettings::default() },
-        http: roster_api::HttpSettings::default(),
-        pool: roster_persistence::PoolSettings::default(),
+        ..Settings::new(database_url, AuthSettings { key: JwtKey::Secret(SECRET.into()), issuer: None, audience: None })
     }
 }
 

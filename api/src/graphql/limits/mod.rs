@@ -15,45 +15,7 @@ use async_graphql::{ErrorExtensionValues, Request, ServerError, Value};
 pub use cost::{CostGuard, measure_batch, page_cost};
 pub use scan::scan_document;
 
-/// The bounds a request must stay within; all settings (`ROSTER_QUERY_*`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QueryLimits {
-    /// Bytes of the document text.
-    pub max_document_bytes: usize,
-    /// Lexical tokens (names, values, punctuation) of the document.
-    pub max_tokens: usize,
-    /// Nesting of `{`, `[` and `(` together: selections, lists, objects, arguments.
-    pub max_nesting: usize,
-    /// Nesting of lists and objects in the variables' JSON.
-    pub max_variables_depth: usize,
-    /// Fields of one operation that carry an alias.
-    pub max_aliases: usize,
-    /// Selection depth (fields within fields).
-    pub max_depth: usize,
-    /// Complexity of one request, and of all requests of a batch together: a
-    /// field costs 1, a list field costs its page size times its children.
-    pub max_complexity: usize,
-    /// Operations in one batch.
-    pub max_batch: usize,
-    /// Bytes of one serialised response.
-    pub max_response_bytes: usize,
-}
-
-impl Default for QueryLimits {
-    fn default() -> Self {
-        Self {
-            max_document_bytes: 100 * 1024,
-            max_tokens: 10_000,
-            max_nesting: 64,
-            max_variables_depth: 32,
-            max_aliases: 100,
-            max_depth: 16,
-            max_complexity: 10_000,
-            max_batch: 10,
-            max_response_bytes: 8 * 1024 * 1024,
-        }
-    }
-}
+pub use crate::config::QueryLimits;
 
 /// A request over a limit; each says the limit and what was found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -3,11 +3,11 @@ use uuid::Uuid;
 
 use crate::auth::Permission;
 use crate::error::Result;
-use crate::files::Download;
 use crate::graphql::context;
 use crate::graphql::types::enums::{ImportJobStatus, ImportSource};
 use crate::graphql::types::import::{FileLink, ImportField, ImportJob, ImportJobConnection, ImportJobEdge, file_link};
 use crate::graphql::types::page::{PageInfo, encode_cursor, page_args};
+use crate::links::Download;
 use crate::services::imports;
 use crate::sheets::report::ReportFormat;
 

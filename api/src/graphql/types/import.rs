@@ -13,8 +13,9 @@ use super::enums::{BudgetKind, EventType, FileFormat, ImportJobStatus, ImportSou
 use super::page::PageInfo;
 use super::scalars::Date;
 use crate::error::{ApiError, Result};
-use crate::files::{Download, content_type};
 use crate::graphql::context::{self, PublicBase};
+use crate::links::Download;
+use crate::services::downloads::content_type;
 use crate::services::imports::{self, RowView};
 use crate::sheets::report::ReportFormat;
 
@@ -392,8 +393,8 @@ pub struct ImportProgress {
     pub at: DateTime<Utc>,
 }
 
-impl From<crate::jobs::ProgressEvent> for ImportProgress {
-    fn from(p: crate::jobs::ProgressEvent) -> Self {
+impl From<crate::events::ProgressEvent> for ImportProgress {
+    fn from(p: crate::events::ProgressEvent) -> Self {
         Self {
             job_id: p.job_id,
             run_id: p.run_id,

@@ -75,7 +75,7 @@ pub async fn confirm_mapping(app: &AppState, caller: &Caller, job_id: Uuid, choi
     crate::services::commit(txn).await?;
     job.status = next_status;
     job.updated_at = now;
-    app.imports.events.job_changed(&job);
+    app.events.job_changed(&job);
     Ok(job)
 }
 
@@ -114,9 +114,9 @@ async fn queue_run(
     job.status = next;
     job.updated_at = now;
     tracing::info!(job_id = %job.id, run_id = %run.id, mode = mode.code(), "run queued");
-    app.imports.wake.notify_one();
-    app.imports.events.job_changed(job);
-    app.imports.events.run_changed(job, &run, "queued");
+    app.wake.notify_one();
+    app.events.job_changed(job);
+    app.events.run_changed(job, &run, "queued", app.clock.now());
     Ok(())
 }
 
@@ -158,10 +158,10 @@ pub async fn cancel(app: &AppState, caller: &Caller, job_id: Uuid) -> Result<Sto
         job.status = JobStatus::Cancelled;
         for run in unfinished {
             let ended = runs::get(&app.db.conn, run.id).await?;
-            app.imports.events.run_changed(&job, &ended, "cancelled");
+            app.events.run_changed(&job, &ended, "cancelled", app.clock.now());
         }
     }
     job.updated_at = now;
-    app.imports.events.job_changed(&job);
+    app.events.job_changed(&job);
     Ok(job)
 }

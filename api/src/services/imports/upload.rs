@@ -120,7 +120,7 @@ pub async fn upload(app: &AppState, caller: &Caller, file_name: String, bytes: V
     jobs::insert(&txn, &job).await?;
     crate::services::commit(txn).await?;
     tracing::info!(%job_id, rows = job.row_count, "import uploaded");
-    app.imports.events.job_changed(&job);
+    app.events.job_changed(&job);
     Ok(job)
 }
 

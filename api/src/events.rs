@@ -1,4 +1,4 @@
-//! Progress events. Runs publish here; subscriptions read. In one process a
+//! The event bus: progress of runs and changes to jobs. Runs publish here; subscriptions read. In one process a
 //! broadcast channel carries them; with PostgreSQL they go out through NOTIFY and
 //! come back through LISTEN, so a subscriber on replica B sees a run on replica A.
 
@@ -100,8 +100,8 @@ impl EventBus {
         self.publish(JobEvent::Job { company_id: job.company_id, job_id: job.id });
     }
 
-    pub fn run_changed(&self, job: &StoredJob, run: &StoredRun, phase: &str) {
-        self.publish(JobEvent::Progress(progress_of(run, phase)));
+    pub fn run_changed(&self, job: &StoredJob, run: &StoredRun, phase: &str, at: DateTime<Utc>) {
+        self.publish(JobEvent::Progress(progress_of(run, phase, at)));
         self.job_changed(job);
     }
 }
@@ -138,7 +138,7 @@ fn decode(payload: &str) -> Option<JobEvent> {
     }
 }
 
-pub fn progress_of(run: &StoredRun, phase: &str) -> ProgressEvent {
+pub fn progress_of(run: &StoredRun, phase: &str, at: DateTime<Utc>) -> ProgressEvent {
     ProgressEvent {
         company_id: run.company_id,
         job_id: run.job_id,
@@ -149,7 +149,7 @@ pub fn progress_of(run: &StoredRun, phase: &str) -> ProgressEvent {
         processed: run.processed,
         total: run.total,
         summary: run.summary,
-        at: Utc::now(),
+        at,
     }
 }
 
@@ -169,7 +169,7 @@ mod tests {
             processed: 10,
             total: 20,
             summary: Summary { total: 10, onboarding: 7, error: 3, ..Summary::default() },
-            at: Utc::now(),
+            at: "2026-12-02T10:00:00Z".parse().unwrap(),
         };
         for event in [JobEvent::Progress(p.clone()), JobEvent::Job { company_id: p.company_id, job_id: p.job_id }] {
             assert_eq!(decode(&encode(&event)), Some(event));
