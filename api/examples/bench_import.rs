@@ -16,7 +16,7 @@ use calamine::Reader;
 use clap::Parser;
 use roster_api::auth::{AuthSettings, Caller, JwtKey, Role};
 use roster_api::config::RunnerSettings;
-use roster_api::jobs::spawn_runner;
+use roster_api::runner::spawn_runner;
 use roster_api::services::imports;
 use roster_api::state::AppState;
 use roster_domain::import::JobStatus;

@@ -79,13 +79,17 @@ impl Default for QueryLimits {
     }
 }
 
-/// How runs are executed; tests shorten the lease to see take-overs quickly.
+/// How background work is executed; tests shorten the lease to see take-overs quickly.
 #[derive(Debug, Clone)]
 pub struct RunnerSettings {
     /// Run a runner in this process (`roster serve --no-runner` turns it off).
     pub enabled: bool,
-    /// Runs executed at the same time by this process.
+    /// Import runs executed at the same time by this process.
     pub concurrency: usize,
+    /// Companies whose lifecycle this process works on at the same time.
+    pub lifecycle_concurrency: usize,
+    /// Webhook endpoints this process delivers to at the same time.
+    pub delivery_concurrency: usize,
     /// A run whose lease is not renewed for this long is taken over.
     pub lease: Duration,
     /// Rows per batch: a sync commits once per batch, of whole plan chunks.
@@ -104,6 +108,8 @@ impl Default for RunnerSettings {
         Self {
             enabled: true,
             concurrency: 2,
+            lifecycle_concurrency: 1,
+            delivery_concurrency: 4,
             lease: Duration::from_secs(30),
             batch_size: 5000,
             plan_chunk_rows: 1000,

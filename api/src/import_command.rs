@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::events::JobEvent;
-use crate::jobs::spawn_runner;
+use crate::runner::spawn_runner;
 use crate::services::imports;
 use crate::state::AppState;
 

@@ -12,13 +12,16 @@ pub mod http;
 mod import_command;
 pub mod jobs;
 mod known_companies;
+pub mod lifecycle;
 pub mod links;
 pub mod metrics;
+pub mod runner;
 pub mod services;
 pub mod sheets;
 pub mod startup;
 pub mod state;
 mod tenants;
+pub mod webhooks;
 
 pub use config::{HttpSettings, Settings};
 

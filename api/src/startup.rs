@@ -10,9 +10,9 @@ use tokio::net::TcpListener;
 use crate::auth::Authenticator;
 use crate::config::Settings;
 use crate::events::EventBus;
-use crate::jobs::spawn_runner;
 use crate::known_companies::KnownCompanies;
 use crate::links::LinkSigner;
+use crate::runner::spawn_runner;
 use crate::state::{App, AppState, Imports};
 use tokio::sync::{Notify, watch};
 

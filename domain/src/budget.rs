@@ -146,6 +146,27 @@ pub fn onboarding_grants(policies: &[BudgetPolicy], group_id: Option<Uuid>, onbo
         .collect()
 }
 
+/// R-BUD-3: what the first of a month grants an employee onboarded before it
+/// (the caller checks the dates): each monthly budget, in full.
+pub fn monthly_grants(policies: &[BudgetPolicy], group_id: Option<Uuid>, first_of_month: NaiveDate) -> Vec<GrantDue> {
+    policies
+        .iter()
+        .filter(|p| p.grant_on_onboarding && p.kind == BudgetKind::Monthly && p.applies_to(group_id))
+        .map(|p| p.grant(month_period(first_of_month), first_of_month))
+        .collect()
+}
+
+/// Whether the first of a month grants monthly budgets to an employee with these
+/// dates (R-BUD-3): onboarded before it, and not offboarded on or before it.
+pub fn monthly_due(first_of_month: NaiveDate, onboarding: NaiveDate, offboarding: Option<NaiveDate>) -> bool {
+    first_of_month.day() == 1 && onboarding < first_of_month && offboarding.is_none_or(|off| first_of_month < off)
+}
+
+/// The period a date's monthly grant belongs to (`YYYY-MM`).
+pub fn period_of(date: NaiveDate) -> String {
+    month_period(date)
+}
+
 /// R-BUD-2/3: every grant that has fallen due for one employee by `today`: the
 /// onboarding grants, then monthly ones on the first of each following month,
 /// none on or after the offboarding date. The caller drops those already granted

@@ -21,4 +21,4 @@ pub use email::EmailAddress;
 pub use employee::{ChangeSource, Employee, EmployeeChanges, EmployeeDraft, LoginState, NewEmployee, RuleContext};
 pub use error::{DomainError, Violation, ViolationCode};
 pub use language::Language;
-pub use lifecycle::EmployeeStatus;
+pub use lifecycle::{EmployeeStatus, can_log_in, dates_to_process};

@@ -2,6 +2,8 @@
 
 use chrono::NaiveDate;
 
+use crate::employee::LoginState;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EmployeeStatus {
     /// Onboarding date in the future: the account exists but cannot log in yet (R-LOG-2).
@@ -25,6 +27,20 @@ impl EmployeeStatus {
     }
 }
 
+/// R-LOG-2/3: whether an employee can log in today: invited or enabled, the
+/// onboarding date reached, and not deactivated.
+pub fn can_log_in(login: LoginState, status: EmployeeStatus) -> bool {
+    matches!(login, LoginState::Invited | LoginState::Enabled)
+        && matches!(status, EmployeeStatus::Active | EmployeeStatus::OffboardingScheduled)
+}
+
+/// R-LOG-5: the dates the lifecycle still has to process, in order: every date
+/// after the last one processed up to today. A company never processed starts today.
+pub fn dates_to_process(through: Option<NaiveDate>, today: NaiveDate) -> Vec<NaiveDate> {
+    let first = through.and_then(|d| d.succ_opt()).unwrap_or(today);
+    first.iter_days().take_while(|d| *d <= today).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +58,27 @@ mod tests {
         assert_eq!(EmployeeStatus::on(today, d("2026-01-01"), Some(d("2026-11-24"))), EmployeeStatus::OffboardingScheduled);
         assert_eq!(EmployeeStatus::on(today, d("2026-01-01"), Some(today)), EmployeeStatus::Deactivated);
         assert_eq!(EmployeeStatus::on(today, d("2026-01-01"), Some(d("2026-02-01"))), EmployeeStatus::Deactivated);
+    }
+
+    #[test]
+    fn r_log_2_a_pending_employee_cannot_log_in_even_if_invited() {
+        assert!(!can_log_in(LoginState::Invited, EmployeeStatus::Pending));
+        assert!(!can_log_in(LoginState::Enabled, EmployeeStatus::Pending));
+        assert!(can_log_in(LoginState::Invited, EmployeeStatus::Active));
+        assert!(can_log_in(LoginState::Enabled, EmployeeStatus::OffboardingScheduled));
+        assert!(!can_log_in(LoginState::NotInvited, EmployeeStatus::Active));
+        assert!(!can_log_in(LoginState::Disabled, EmployeeStatus::Active));
+    }
+
+    #[test]
+    fn r_log_3_a_deactivated_employee_cannot_log_in() {
+        assert!(!can_log_in(LoginState::Enabled, EmployeeStatus::Deactivated));
+    }
+
+    #[test]
+    fn r_log_5_missed_dates_are_processed_in_order_and_a_new_company_starts_today() {
+        assert_eq!(dates_to_process(Some(d("2026-11-29")), d("2026-12-02")), [d("2026-11-30"), d("2026-12-01"), d("2026-12-02")]);
+        assert_eq!(dates_to_process(Some(d("2026-12-02")), d("2026-12-02")), Vec::<NaiveDate>::new());
+        assert_eq!(dates_to_process(None, d("2026-12-02")), [d("2026-12-02")]);
     }
 }

@@ -11,6 +11,7 @@ mod m20261123_000004_create_grants_and_audit;
 mod m20261123_000005_create_imports;
 mod m20261202_000006_keyset_indexes;
 mod m20261202_000007_employee_search;
+mod m20261202_000008_lifecycle;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_create_imports::Migration),
             Box::new(m20261202_000006_keyset_indexes::Migration),
             Box::new(m20261202_000007_employee_search::Migration),
+            Box::new(m20261202_000008_lifecycle::Migration),
         ]
     }
 }

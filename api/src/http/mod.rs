@@ -54,8 +54,8 @@ async fn count_requests(request: axum::extract::Request, next: axum::middleware:
 
 /// Prometheus text format; open like the health endpoints (no tenant data).
 async fn metrics(State(state): State<HttpState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
-    let depth = roster_persistence::repo::imports::runs::queued_count(&state.app.db.conn).await.unwrap_or(0);
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render(depth))
+    let gauges = crate::services::operations::gauges(&state.app).await;
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render(&gauges))
 }
 
 /// Ready when the database answers.

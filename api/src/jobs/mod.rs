@@ -1,9 +1,9 @@
-//! Background runs: the runner that claims queued runs from the database, the
-//! dry run and sync executors, and the progress events they publish.
+//! Import runs: claimed by the runner from the database queue, executed by the
+//! dry run and sync executors, which publish progress on the event bus.
 
 mod control;
 mod dry_run;
 mod runner;
 mod sync;
 
-pub use runner::spawn_runner;
+pub use runner::claim;

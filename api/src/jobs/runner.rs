@@ -1,22 +1,19 @@
-//! The runner: every server process runs one (unless `--no-runner`). It claims
-//! runs from the database queue, executes them with a renewed lease, and on
-//! shutdown leaves its runs at a batch boundary for another runner to resume.
-
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+//! Import runs as the runner's work: claimed from the database queue, executed
+//! with a renewed lease, and on shutdown left at a batch boundary for another
+//! runner to resume.
 
 use roster_domain::import::{JobStatus, RunMode, RunStatus, Summary};
 use roster_persistence::repo::imports::jobs;
 use roster_persistence::repo::imports::runs::{self, StoredRun};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
-use tokio::task::JoinHandle;
-use tracing::Instrument;
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::control::RunControl;
 use super::{dry_run, sync};
-use crate::error::ApiError;
+use crate::error::{ApiError, Result};
 use crate::events::{JobEvent, progress_of};
+use crate::runner::lease::{self, Heartbeat};
+use crate::runner::{Claimed, Runner};
 use crate::state::AppState;
 
 /// How a run's execution ended.
@@ -27,87 +24,34 @@ pub enum Ending {
     Left,
 }
 
-pub fn spawn_runner(app: AppState, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let settings = app.runner.clone();
-        let owner = format!("runner-{}", Uuid::new_v4().simple());
-        let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-        let active: Arc<std::sync::Mutex<std::collections::HashSet<Uuid>>> = Arc::default();
-        tracing::info!(%owner, concurrency = settings.concurrency, "runner started");
-        loop {
-            if *shutdown.borrow() {
-                break;
-            }
-            while let Ok(permit) = slots.clone().try_acquire_owned() {
-                let now = app.clock.now();
-                let lease_until = now + chrono::Duration::from_std(settings.lease).unwrap_or_default();
-                match runs::claim(&app.db.conn, &owner, now, lease_until).await {
-                    Ok(Some(run)) => {
-                        // Our own execution of this run is still going (its heartbeat was
-                        // late): the claim only extended the lease; never execute it twice.
-                        if !active.lock().map(|mut a| a.insert(run.id)).unwrap_or(false) {
-                            continue;
-                        }
-                        let span = tracing::info_span!("run", job_id = %run.job_id, run_id = %run.id, mode = run.mode.code());
-                        let done = active.clone();
-                        let id = run.id;
-                        let execution = execute(app.clone(), run, owner.clone(), shutdown.clone(), permit);
-                        tokio::spawn(
-                            async move {
-                                execution.await;
-                                if let Ok(mut a) = done.lock() {
-                                    a.remove(&id);
-                                }
-                            }
-                            .instrument(span),
-                        );
-                    }
-                    Ok(None) => break,
-                    Err(err) => {
-                        tracing::warn!(error = %err, "claiming a run failed");
-                        break;
-                    }
-                }
-            }
-            tokio::select! {
-                _ = app.wake.notified() => {}
-                _ = tokio::time::sleep(settings.poll) => {}
-                // A dropped sender means shutdown too (and would otherwise wake this loop forever).
-                changed = shutdown.changed() => if changed.is_err() { break },
-            }
-        }
-        // Wait until every run in flight has finished or been left.
-        let _ = slots.acquire_many(settings.concurrency.max(1) as u32).await;
-        tracing::info!(%owner, "runner stopped");
-    })
+/// Claims the oldest queued run, or one whose lease expired.
+pub async fn claim(runner: &Runner) -> Result<Option<Claimed>> {
+    let app = &runner.app;
+    let now = app.clock.now();
+    let Some(run) = runs::claim(&app.db.conn, &runner.owner, now, lease::lease_until(app)).await? else {
+        return Ok(None);
+    };
+    let span = tracing::info_span!("run", job_id = %run.job_id, run_id = %run.id, mode = run.mode.code());
+    Ok(Some(Claimed { id: run.id, span, execution: Box::pin(execute(app.clone(), run, runner.owner.clone(), runner.shutdown.clone())) }))
 }
 
-async fn execute(app: AppState, run: StoredRun, owner: String, shutdown: watch::Receiver<bool>, _slot: OwnedSemaphorePermit) {
+async fn execute(app: AppState, run: StoredRun, owner: String, shutdown: watch::Receiver<bool>) {
     tracing::info!("run started");
-    let lost = Arc::new(AtomicBool::new(false));
     let heartbeat = {
-        let (app, lost, id, owner) = (app.clone(), lost.clone(), run.id, owner.clone());
-        let every = app.runner.lease / 3;
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(every).await;
-                let until = app.clock.now() + chrono::Duration::from_std(app.runner.lease).unwrap_or_default();
-                if !matches!(runs::renew_lease(&app.db.conn, id, &owner, until).await, Ok(true)) {
-                    tracing::warn!(run_id = %id, "lease lost; leaving the run to another runner");
-                    lost.store(true, Ordering::SeqCst);
-                    break;
-                }
-            }
+        let (db, id, owner) = (app.db.conn.clone(), run.id, owner.clone());
+        Heartbeat::start(&app, format!("run {id}"), move |until| {
+            let (db, owner) = (db.clone(), owner.clone());
+            async move { matches!(runs::renew_lease(&db, id, &owner, until).await, Ok(true)) }
         })
     };
-    let mut ctl = RunControl::new(app.clone(), run.clone(), shutdown, lost);
+    let mut ctl = RunControl::new(app.clone(), run.clone(), shutdown, heartbeat.lost_flag());
     ctl.run.status = RunStatus::Running;
     app.events.publish(JobEvent::Progress(progress_of(&ctl.run, "started", app.clock.now())));
     let result = match run.mode {
         RunMode::DryRun => dry_run::execute(&mut ctl).await,
         RunMode::Sync => sync::execute(&mut ctl).await,
     };
-    heartbeat.abort();
+    drop(heartbeat);
     let (status, summary, failure) = match result {
         Ok(Ending::Left) => {
             if let Err(err) = runs::release(&app.db.conn, run.id, &owner).await {
@@ -143,7 +87,7 @@ async fn finish(
     status: RunStatus,
     summary: Summary,
     failure: Option<&str>,
-) -> crate::error::Result<()> {
+) -> Result<()> {
     let db = &app.db.conn;
     let now = app.clock.now();
     run.summary = summary;

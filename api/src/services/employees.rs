@@ -85,7 +85,7 @@ async fn save(app: &AppState, caller: &Caller, action: &str, before: StoredEmplo
     employees::update(&txn, &after, before.employee.version, now).await?;
     audit_change(&txn, app, caller, action, Some(&before.employee), &after).await?;
     commit(txn).await?;
-    Ok(StoredEmployee { employee: after, created_at: before.created_at, updated_at: now })
+    Ok(StoredEmployee { employee: after, updated_at: now, ..before })
 }
 
 /// R-EMP-4/5: a manual edit; only support may move a reached onboarding date.
@@ -146,7 +146,7 @@ pub async fn enable_login(app: &AppState, caller: &Caller, ids: &[Uuid]) -> Resu
         if after != before.employee {
             employees::update(&txn, &after, before.employee.version, now).await?;
             audit_change(&txn, app, caller, "employee.enable_login", Some(&before.employee), &after).await?;
-            saved.push(StoredEmployee { employee: after, created_at: before.created_at, updated_at: now });
+            saved.push(StoredEmployee { employee: after, updated_at: now, ..before });
         } else {
             saved.push(before);
         }

@@ -7,6 +7,8 @@ pub mod directory;
 pub mod downloads;
 pub mod employees;
 pub mod imports;
+pub mod notifications;
+pub mod operations;
 
 use roster_persistence::{DatabaseTransaction, RepoError, TransactionTrait};
 

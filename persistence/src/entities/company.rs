@@ -11,6 +11,7 @@ pub struct Model {
     pub send_invitations_on_create: bool,
     pub reporting_prefix: String,
     pub created_at: DateTimeUtc,
+    pub lifecycle_through: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

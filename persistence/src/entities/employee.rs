@@ -21,6 +21,8 @@ pub struct Model {
     pub custom_fields: Json,
     pub login_state: String,
     pub version: i64,
+    pub onboarded_at: Option<DateTimeUtc>,
+    pub deactivated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -15,3 +15,7 @@ pub mod import_job;
 pub mod import_plan_chunk;
 pub mod import_row_chunk;
 pub mod import_run;
+pub mod notification;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
+pub mod work_lease;

@@ -22,6 +22,17 @@ pub struct StoredEmployee {
     pub employee: Employee,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the lifecycle processed the onboarding date (R-LOG-5).
+    pub onboarded_at: Option<DateTime<Utc>>,
+    /// When the lifecycle processed the deactivation (R-LOG-3).
+    pub deactivated_at: Option<DateTime<Utc>>,
+}
+
+impl StoredEmployee {
+    /// A just-written employee: the lifecycle has not processed it yet.
+    pub fn written(employee: Employee, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> Self {
+        Self { employee, created_at, updated_at, onboarded_at: None, deactivated_at: None }
+    }
 }
 
 /// The filters of the `employees` query; the status filter needs the company's today.
@@ -61,6 +72,10 @@ pub(crate) fn parse_login(code: &str) -> std::result::Result<LoginState, String>
     })
 }
 
+pub(crate) fn stored_from_model(m: Model) -> Result<StoredEmployee> {
+    to_domain(m)
+}
+
 fn to_domain(m: Model) -> Result<StoredEmployee> {
     let custom_fields: BTreeMap<String, String> = stored("custom fields", serde_json::from_value(m.custom_fields))?;
     Ok(StoredEmployee {
@@ -84,6 +99,8 @@ fn to_domain(m: Model) -> Result<StoredEmployee> {
         },
         created_at: m.created_at,
         updated_at: m.updated_at,
+        onboarded_at: m.onboarded_at,
+        deactivated_at: m.deactivated_at,
     })
 }
 
@@ -91,7 +108,7 @@ fn to_domain(m: Model) -> Result<StoredEmployee> {
 /// company already has that e-mail (R-EMP-1).
 pub async fn insert(db: &impl ConnectionTrait, employee: &Employee, now: DateTime<Utc>) -> Result<StoredEmployee> {
     insert_many(db, std::slice::from_ref(employee), now).await?;
-    Ok(StoredEmployee { employee: employee.clone(), created_at: now, updated_at: now })
+    Ok(StoredEmployee::written(employee.clone(), now, now))
 }
 
 /// Every column, in the order `row_values` gives them.

@@ -36,6 +36,31 @@ pub async fn grant_many(db: &impl ConnectionTrait, company_id: Uuid, due: &[(Uui
     Ok(inserted)
 }
 
+/// `grant_many` that returns the grants it made: those that employee, policy and
+/// period did not have yet. What it returns is what to announce (`budget.granted`).
+pub async fn grant_many_returning(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+    due: &[(Uuid, GrantDue)],
+    now: DateTime<Utc>,
+) -> Result<Vec<(Uuid, GrantDue)>> {
+    let mut made = Vec::new();
+    for chunk in due.chunks(500) {
+        let mut insert = insert_statement(company_id, chunk, now);
+        insert.returning(Query::returning().columns([Column::EmployeeId, Column::PolicyId, Column::Period]));
+        let rows = db.query_all(&insert).await?;
+        let mut inserted = std::collections::HashSet::with_capacity(rows.len());
+        for row in rows {
+            let employee: Uuid = row.try_get("", "employee_id")?;
+            let policy: Uuid = row.try_get("", "policy_id")?;
+            let period: String = row.try_get("", "period")?;
+            inserted.insert((employee, policy, period));
+        }
+        made.extend(chunk.iter().filter(|(e, g)| inserted.contains(&(*e, g.policy_id, g.period.clone()))).cloned());
+    }
+    Ok(made)
+}
+
 /// `grant_many`, added to a batch to run later (after the employees' inserts).
 pub fn grant_many_into(batch: &mut WriteBatch, company_id: Uuid, due: &[(Uuid, GrantDue)], now: DateTime<Utc>) {
     for chunk in due.chunks(500) {

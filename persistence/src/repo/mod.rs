@@ -7,8 +7,13 @@ pub mod employees;
 pub mod grants;
 pub mod groups;
 pub mod imports;
+pub mod leases;
+pub mod lifecycle;
+pub mod notifications;
+pub mod outbox;
 pub mod policies;
 pub mod secrets;
+pub mod webhooks;
 pub mod writes;
 
 use crate::error::RepoError;

@@ -220,7 +220,7 @@ async fn a_runner_stops_when_its_shutdown_sender_is_dropped() {
     let (url, _dir) = fresh_database().await;
     let app = roster_api::startup::connect(settings(&url)).await.expect("connect");
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let runner = roster_api::jobs::spawn_runner(app, stopped);
+    let runner = roster_api::runner::spawn_runner(app, stopped);
     drop(stop);
     tokio::time::timeout(Duration::from_secs(20), runner).await.expect("the runner stopped").expect("the runner did not panic");
 }

@@ -1,0 +1,6 @@
+//! Webhooks (R-WH-1..6): the events Roster announces, the outbox that records
+//! them with the change they report, and their delivery to each endpoint.
+
+pub mod events;
+
+pub use events::{EventType, Outbox};

@@ -1,0 +1,110 @@
+//! The webhook outbox (R-WH-2): an event becomes one delivery row per endpoint
+//! that subscribed to it, written in the transaction of the change it reports.
+//! A change that commits has its deliveries; one that rolls back has none.
+//! Bulk writers add many deliveries to a `WriteBatch` as multi-row statements.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use super::writes::WriteBatch;
+use crate::entities::{webhook_delivery, webhook_endpoint};
+use crate::error::Result;
+
+/// An enabled endpoint of the company and the event types it takes (empty: all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub endpoint_id: Uuid,
+    pub event_types: Vec<String>,
+}
+
+impl Subscription {
+    pub fn wants(&self, event_type: &str) -> bool {
+        self.event_types.is_empty() || self.event_types.iter().any(|t| t == event_type)
+    }
+}
+
+/// An event to deliver: its id (the `webhook-id`), type and the exact body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEvent {
+    pub id: Uuid,
+    pub event_type: String,
+    pub body: String,
+}
+
+/// The company's enabled endpoints with what they subscribe to.
+pub async fn subscriptions(db: &impl ConnectionTrait, company_id: Uuid) -> Result<Vec<Subscription>> {
+    let rows = webhook_endpoint::Entity::find()
+        .select_only()
+        .column(webhook_endpoint::Column::Id)
+        .column(webhook_endpoint::Column::EventTypes)
+        .filter(webhook_endpoint::Column::CompanyId.eq(company_id))
+        .filter(webhook_endpoint::Column::Enabled.eq(true))
+        .into_tuple::<(Uuid, serde_json::Value)>()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(endpoint_id, types)| Subscription { endpoint_id, event_types: serde_json::from_value(types).unwrap_or_default() })
+        .collect())
+}
+
+/// Adds the deliveries of `events` to every subscribed endpoint to the batch.
+pub fn enqueue_into(
+    batch: &mut WriteBatch,
+    company_id: Uuid,
+    subscriptions: &[Subscription],
+    events: &[OutgoingEvent],
+    now: DateTime<Utc>,
+) {
+    let rows: Vec<(Uuid, &OutgoingEvent)> =
+        events.iter().flat_map(|e| subscriptions.iter().filter(|s| s.wants(&e.event_type)).map(move |s| (s.endpoint_id, e))).collect();
+    use webhook_delivery::Column as C;
+    for chunk in rows.chunks(300) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(webhook_delivery::Entity)
+            .columns([
+                C::Id,
+                C::CompanyId,
+                C::EndpointId,
+                C::EventId,
+                C::EventType,
+                C::Payload,
+                C::Status,
+                C::Attempts,
+                C::NextAttemptAt,
+                C::CreatedAt,
+            ])
+            .on_conflict(OnConflict::columns([C::EndpointId, C::EventId]).do_nothing().to_owned());
+        for (endpoint_id, event) in chunk {
+            insert.values_panic([
+                Expr::val(Uuid::now_v7()),
+                Expr::val(company_id),
+                Expr::val(*endpoint_id),
+                Expr::val(event.id),
+                Expr::val(event.event_type.as_str()),
+                Expr::val(event.body.as_str()),
+                Expr::val("PENDING"),
+                Expr::val(0),
+                Expr::val(now),
+                Expr::val(now),
+            ]);
+        }
+        batch.push(&insert);
+    }
+}
+
+/// `enqueue_into`, run now on `db` (the change's transaction).
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+    subscriptions: &[Subscription],
+    events: &[OutgoingEvent],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut batch = WriteBatch::new(db.get_database_backend());
+    enqueue_into(&mut batch, company_id, subscriptions, events, now);
+    batch.execute(db).await
+}

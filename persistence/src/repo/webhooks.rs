@@ -1,0 +1,296 @@
+//! Webhook endpoints and their deliveries (R-WH-1..6). Secrets arrive here
+//! already encrypted; this layer never sees one in the clear.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::employees::Page;
+use crate::entities::webhook_delivery as delivery;
+use crate::entities::webhook_endpoint as endpoint;
+use crate::error::{RepoError, Result};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEndpoint {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub url: String,
+    /// Empty: every type.
+    pub event_types: Vec<String>,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    /// Encrypted.
+    pub secret: String,
+    /// Encrypted; signs too until `previous_secret_until` (R-WH-6).
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<DateTime<Utc>>,
+    /// Since when every attempt failed; none while the last one succeeded.
+    pub failing_since: Option<DateTime<Utc>>,
+    pub consecutive_failures: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn endpoint_from(m: endpoint::Model) -> StoredEndpoint {
+    StoredEndpoint {
+        id: m.id,
+        company_id: m.company_id,
+        url: m.url,
+        event_types: serde_json::from_value(m.event_types).unwrap_or_default(),
+        enabled: m.enabled,
+        disabled_reason: m.disabled_reason,
+        secret: m.secret,
+        previous_secret: m.previous_secret,
+        previous_secret_until: m.previous_secret_until,
+        failing_since: m.failing_since,
+        consecutive_failures: m.consecutive_failures,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+fn endpoint_row(e: &StoredEndpoint) -> endpoint::ActiveModel {
+    endpoint::ActiveModel {
+        id: Set(e.id),
+        company_id: Set(e.company_id),
+        url: Set(e.url.clone()),
+        event_types: Set(serde_json::json!(e.event_types)),
+        enabled: Set(e.enabled),
+        disabled_reason: Set(e.disabled_reason.clone()),
+        secret: Set(e.secret.clone()),
+        previous_secret: Set(e.previous_secret.clone()),
+        previous_secret_until: Set(e.previous_secret_until),
+        failing_since: Set(e.failing_since),
+        consecutive_failures: Set(e.consecutive_failures),
+        created_at: Set(e.created_at),
+        updated_at: Set(e.updated_at),
+    }
+}
+
+pub async fn insert_endpoint(db: &impl ConnectionTrait, e: &StoredEndpoint) -> Result<()> {
+    endpoint::Entity::insert(endpoint_row(e)).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// Writes every field of the endpoint (it was read in the same transaction).
+pub async fn save_endpoint(db: &impl ConnectionTrait, e: &StoredEndpoint) -> Result<()> {
+    let mut row = endpoint_row(e);
+    row.id = sea_orm::ActiveValue::Unchanged(e.id);
+    endpoint::Entity::update_many()
+        .set(row)
+        .filter(endpoint::Column::Id.eq(e.id))
+        .filter(endpoint::Column::CompanyId.eq(e.company_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn find_endpoint(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<Option<StoredEndpoint>> {
+    Ok(endpoint::Entity::find()
+        .filter(endpoint::Column::CompanyId.eq(company_id))
+        .filter(endpoint::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .map(endpoint_from))
+}
+
+/// An endpoint by id alone, for the runner (which works for every company).
+pub async fn get_endpoint(db: &impl ConnectionTrait, id: Uuid) -> Result<StoredEndpoint> {
+    endpoint::Entity::find_by_id(id).one(db).await?.map(endpoint_from).ok_or(RepoError::NotFound)
+}
+
+pub async fn list_endpoints(db: &impl ConnectionTrait, company_id: Uuid) -> Result<Vec<StoredEndpoint>> {
+    Ok(endpoint::Entity::find()
+        .filter(endpoint::Column::CompanyId.eq(company_id))
+        .order_by_asc(endpoint::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(endpoint_from)
+        .collect())
+}
+
+/// Deletes the endpoint and its deliveries; false when the company has no such endpoint.
+pub async fn delete_endpoint(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<bool> {
+    delivery::Entity::delete_many()
+        .filter(delivery::Column::EndpointId.eq(id))
+        .filter(delivery::Column::CompanyId.eq(company_id))
+        .exec(db)
+        .await?;
+    let result = endpoint::Entity::delete_many()
+        .filter(endpoint::Column::CompanyId.eq(company_id))
+        .filter(endpoint::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Delivered => "DELIVERED",
+            Self::Failed => "FAILED",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::Pending, Self::Delivered, Self::Failed].into_iter().find(|s| s.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDelivery {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub endpoint_id: Uuid,
+    pub event_id: Uuid,
+    pub event_type: String,
+    /// The exact body sent.
+    pub payload: String,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+fn delivery_from(m: delivery::Model) -> Result<StoredDelivery> {
+    Ok(StoredDelivery {
+        id: m.id,
+        company_id: m.company_id,
+        endpoint_id: m.endpoint_id,
+        event_id: m.event_id,
+        event_type: m.event_type,
+        payload: m.payload,
+        status: DeliveryStatus::parse(&m.status).ok_or_else(|| RepoError::Corrupt(format!("delivery status {}", m.status)))?,
+        attempts: m.attempts,
+        last_status_code: m.last_status_code,
+        last_error: m.last_error,
+        next_attempt_at: m.next_attempt_at,
+        created_at: m.created_at,
+        delivered_at: m.delivered_at,
+    })
+}
+
+/// An endpoint's deliveries, newest first (ids are UUIDv7).
+pub async fn deliveries_page(
+    db: &impl ConnectionTrait,
+    endpoint_id: Uuid,
+    status: Option<DeliveryStatus>,
+    (first, after): (u64, Option<Uuid>),
+    with_total: bool,
+) -> Result<Page<StoredDelivery>> {
+    let filtered = || {
+        let mut q = delivery::Entity::find().filter(delivery::Column::EndpointId.eq(endpoint_id));
+        if let Some(s) = status {
+            q = q.filter(delivery::Column::Status.eq(s.code()));
+        }
+        q
+    };
+    let total_count = match with_total {
+        true => Some(filtered().count(db).await?),
+        false => None,
+    };
+    let mut query = filtered().order_by_desc(delivery::Column::Id).limit(first + 1);
+    if let Some(after) = after {
+        query = query.filter(delivery::Column::Id.lt(after));
+    }
+    let mut rows = query.all(db).await?;
+    let has_next_page = rows.len() as u64 > first;
+    rows.truncate(first as usize);
+    Ok(Page { items: rows.into_iter().map(delivery_from).collect::<Result<_>>()?, has_next_page, total_count })
+}
+
+pub async fn find_delivery(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<Option<StoredDelivery>> {
+    delivery::Entity::find()
+        .filter(delivery::Column::CompanyId.eq(company_id))
+        .filter(delivery::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .map(delivery_from)
+        .transpose()
+}
+
+/// Endpoints (enabled ones) that have a pending delivery due at `now`.
+pub async fn due_endpoints(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) -> Result<Vec<Uuid>> {
+    Ok(delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::EndpointId)
+        .distinct()
+        .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.code()))
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .limit(limit)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
+}
+
+/// The endpoint's deliveries due at `now`, oldest first. On PostgreSQL they are
+/// locked `FOR UPDATE SKIP LOCKED` (the caller holds a transaction), so even
+/// without the endpoint's lease no two runners would send the same one at once.
+pub async fn due_deliveries(db: &impl ConnectionTrait, endpoint_id: Uuid, now: DateTime<Utc>, limit: u64) -> Result<Vec<StoredDelivery>> {
+    let mut query = delivery::Entity::find()
+        .filter(delivery::Column::EndpointId.eq(endpoint_id))
+        .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.code()))
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .order_by_asc(delivery::Column::Id)
+        .limit(limit);
+    if db.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_with_behavior(sea_orm::sea_query::LockType::Update, sea_orm::sea_query::LockBehavior::SkipLocked);
+    }
+    query.all(db).await?.into_iter().map(delivery_from).collect()
+}
+
+/// Records an attempt's outcome on the delivery.
+pub async fn record_attempt(db: &impl ConnectionTrait, d: &StoredDelivery) -> Result<()> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::val(d.status.code()))
+        .col_expr(delivery::Column::Attempts, Expr::val(d.attempts))
+        .col_expr(delivery::Column::LastStatusCode, Expr::val(d.last_status_code))
+        .col_expr(delivery::Column::LastError, Expr::val(d.last_error.clone()))
+        .col_expr(delivery::Column::NextAttemptAt, Expr::val(d.next_attempt_at))
+        .col_expr(delivery::Column::DeliveredAt, Expr::val(d.delivered_at))
+        .filter(delivery::Column::Id.eq(d.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Queues one more attempt of a delivery, whatever its status.
+pub async fn redeliver(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<Option<StoredDelivery>> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::val(DeliveryStatus::Pending.code()))
+        .col_expr(delivery::Column::NextAttemptAt, Expr::val(now))
+        .filter(delivery::Column::CompanyId.eq(company_id))
+        .filter(delivery::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    find_delivery(db, company_id, id).await
+}
+
+/// Endpoints in all, and deliveries by status (for `/metrics`).
+pub async fn counts(db: &impl ConnectionTrait) -> Result<(u64, Vec<(String, u64)>)> {
+    let endpoints = endpoint::Entity::find().count(db).await?;
+    let by_status = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Status)
+        .column_as(delivery::Column::Id.count(), "n")
+        .group_by(delivery::Column::Status)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?;
+    Ok((endpoints, by_status.into_iter().map(|(s, n)| (s, n as u64)).collect()))
+}
