@@ -101,6 +101,21 @@ enum Command {
         #[command(subcommand)]
         command: CompanyCommand,
     },
+    /// The lifecycle: dated onboardings, monthly budgets, deactivations (R-LOG-5).
+    Lifecycle {
+        #[command(subcommand)]
+        command: LifecycleCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LifecycleCommand {
+    /// Process every company's due dates once, as of an instant (R-LOG-6).
+    Run {
+        /// RFC 3339 instant, e.g. 2027-01-01T08:00:00Z (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -215,6 +230,28 @@ async fn run(cli: Cli) -> Result<(), String> {
             let settings = Settings::new(&cli.database_url, resolved.settings);
             let app = crate::startup::connect(settings).await.map_err(|e| e.to_string())?;
             crate::import_command::run(app, crate::import_command::ImportArgs { file, company, dry_run, map }).await
+        }
+        Command::Lifecycle { command: LifecycleCommand::Run { at } } => {
+            let clock = match at {
+                Some(raw) => Clock::starting_at(parse_instant(&raw).map_err(|e| format!("--at: {e}"))?),
+                None => Clock::system(),
+            };
+            let resolved = cli.auth.resolve(&cli.database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
+            let settings = Settings { clock: Arc::new(clock), ..Settings::new(&cli.database_url, resolved.settings) };
+            let app = crate::startup::connect(settings).await.map_err(|e| e.to_string())?;
+            let (tally, busy) = crate::lifecycle::run_all(&app).await.map_err(|e| e.public_message())?;
+            println!(
+                "lifecycle as of {}: {} date(s) processed, {} onboarded, {} budget(s) granted, {} deactivated",
+                app.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                tally.dates,
+                tally.onboarded,
+                tally.grants,
+                tally.deactivated
+            );
+            for company in busy {
+                println!("company {company}: another process is working on it; left to it");
+            }
+            Ok(())
         }
         Command::Company { command: CompanyCommand::Create { name, language, time_zone, groups } } => {
             let db = roster_persistence::Database::connect(&cli.database_url).await.map_err(|e| e.to_string())?;

@@ -362,16 +362,25 @@ impl Employee {
 
     /// R-LOG-1: an admin enables login later; a deactivated employee cannot get it back (R-LOG-3).
     pub fn enable_login(&self, today: NaiveDate) -> Result<Employee, DomainError> {
+        self.set_login(LoginState::Enabled, today, "enabled")
+    }
+
+    /// R-LOG-1: withdraws login (a lost laptop) without offboarding.
+    pub fn disable_login(&self, today: NaiveDate) -> Result<Employee, DomainError> {
+        self.set_login(LoginState::Disabled, today, "disabled")
+    }
+
+    fn set_login(&self, state: LoginState, today: NaiveDate, verb: &str) -> Result<Employee, DomainError> {
         if self.status(today) == EmployeeStatus::Deactivated {
             return Err(DomainError::single(
                 "employeeIds",
-                ViolationCode::InvalidValue,
-                format!("{} is deactivated; login cannot be enabled", self.email),
+                ViolationCode::EmployeeDeactivated,
+                format!("{} is deactivated; login cannot be {verb}", self.email),
             ));
         }
         let mut next = self.clone();
-        if next.login_state != LoginState::Enabled {
-            next.login_state = LoginState::Enabled;
+        if next.login_state != state {
+            next.login_state = state;
             next.version += 1;
         }
         Ok(next)

@@ -18,6 +18,8 @@ pub enum ViolationCode {
     EmailChangeNotAllowed,
     InvalidValue,
     TooLong,
+    /// R-LOG-3: the employee is deactivated; login can no longer change.
+    EmployeeDeactivated,
 }
 
 impl ViolationCode {
@@ -36,6 +38,7 @@ impl ViolationCode {
             Self::EmailChangeNotAllowed => "EMAIL_CHANGE_NOT_ALLOWED",
             Self::InvalidValue => "INVALID_VALUE",
             Self::TooLong => "TOO_LONG",
+            Self::EmployeeDeactivated => "EMPLOYEE_DEACTIVATED",
         }
     }
 }

@@ -10,11 +10,18 @@ use uuid::Uuid;
 
 use super::control::RunControl;
 use super::{dry_run, sync};
+use roster_persistence::DatabaseTransaction;
+use roster_persistence::repo::imports::runs::summary_json;
+use serde_json::json;
+
 use crate::error::{ApiError, Result};
 use crate::events::{JobEvent, progress_of};
 use crate::runner::lease::{self, Heartbeat};
 use crate::runner::{Claimed, Runner};
+use crate::services::notifications::{self, Notice, kind};
+use crate::services::{begin, commit};
 use crate::state::AppState;
+use crate::webhooks::{EventType, Outbox};
 
 /// How a run's execution ended.
 pub enum Ending {
@@ -73,6 +80,29 @@ async fn execute(app: AppState, run: StoredRun, owner: String, shutdown: watch::
     }
 }
 
+/// `import.dry_run_completed` or `import.sync_completed`, and for a sync that
+/// created employees one `EMPLOYEES_ADDED` (R-LOG-4), with the run's end.
+async fn announce_completion(txn: &DatabaseTransaction, run: &StoredRun, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    let mut outbox = Outbox::load(txn, run.company_id).await?;
+    let data = || json!({ "companyId": run.company_id, "jobId": run.job_id, "runId": run.id, "summary": summary_json(&run.summary) });
+    match run.mode {
+        RunMode::DryRun => outbox.emit(EventType::ImportDryRunCompleted, now, data),
+        RunMode::Sync => {
+            outbox.emit(EventType::ImportSyncCompleted, now, data);
+            let added = run.summary.onboarding;
+            if added > 0 {
+                let notice = Notice {
+                    kind: kind::EMPLOYEES_ADDED,
+                    message: format!("{added} employee(s) added by an import"),
+                    data: json!({ "jobId": run.job_id, "runId": run.id, "count": added, "source": "FILE" }),
+                };
+                notifications::record(txn, &mut outbox, run.company_id, vec![notice], now).await?;
+            }
+        }
+    }
+    Ok(outbox.write(txn, now).await?)
+}
+
 fn failure_reason(err: &ApiError, run_id: Uuid) -> String {
     match err {
         ApiError::Internal(_) => format!("the run failed unexpectedly (logged as run {run_id}); start it again or contact support"),
@@ -88,18 +118,23 @@ async fn finish(
     summary: Summary,
     failure: Option<&str>,
 ) -> Result<()> {
-    let db = &app.db.conn;
     let now = app.clock.now();
     run.summary = summary;
     run.status = status;
     run.processed = if status == RunStatus::Completed { summary.total } else { run.processed };
-    if !runs::finish(db, run.id, owner, status, failure, now).await? {
+    let txn = begin(app).await?;
+    if !runs::finish(&txn, run.id, owner, status, failure, now).await? {
         tracing::warn!("another runner took this run over; it records the end");
         return Ok(());
     }
-    runs::progress(db, run.id, run.processed, run.total, &summary).await?;
+    runs::progress(&txn, run.id, run.processed, run.total, &summary).await?;
     let job_status = JobStatus::after_run(run.mode, status);
-    jobs::set_status(db, run.job_id, job_status, failure, now).await?;
+    jobs::set_status(&txn, run.job_id, job_status, failure, now).await?;
+    if status == RunStatus::Completed {
+        announce_completion(&txn, run, now).await?;
+    }
+    commit(txn).await?;
+    let db = &app.db.conn;
     let seconds = run.started_at.map(|s| (now - s).num_milliseconds() as f64 / 1000.0).unwrap_or(0.0);
     crate::metrics::run_finished(run.mode.code(), status.code(), seconds);
     let job = jobs::get(db, run.job_id).await?;

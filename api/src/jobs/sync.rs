@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use roster_domain::import::{Event, RowPlan, Summary};
-use roster_domain::{EmailAddress, Employee};
+use roster_domain::{EmailAddress, Employee, GrantDue, LoginState};
 use roster_persistence::repo::audit::{self, AuditEntry};
 use roster_persistence::repo::codec::employee_to_json;
+use roster_persistence::repo::employees::StoredEmployee;
 use roster_persistence::repo::imports::applied::{self, Outcome};
 use roster_persistence::repo::imports::{jobs, plans};
 use roster_persistence::repo::writes::WriteBatch;
@@ -25,6 +26,8 @@ use super::runner::Ending;
 use crate::error::{ApiError, Result};
 use crate::services::{begin, commit};
 use crate::state::AppState;
+use crate::webhooks::events::{employee_data, grant_data};
+use crate::webhooks::{EventType, Outbox};
 
 /// What every chunk of this sync is applied with.
 struct Applying {
@@ -34,6 +37,8 @@ struct Applying {
     plan_run: Uuid,
     actor: String,
     today: NaiveDate,
+    /// The company's webhook subscriptions; each chunk's events go out with its writes.
+    outbox: Outbox,
 }
 
 /// A chunk ready to write: its statements and each row's outcome once they ran.
@@ -55,6 +60,7 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
         plan_run,
         actor: ctl.run.started_by.clone(),
         today: company.today(app.clock.now()),
+        outbox: Outbox::load(db, job.company_id).await?,
     });
     let per_transaction = app.runner.batch_size.max(1);
     let (mut summary, mut processed, mut after) = (Summary::default(), 0u64, 0u32);
@@ -172,7 +178,7 @@ async fn look_up(txn: &DatabaseTransaction, applying: &Applying, decoded: &Decod
     let current = employees::find_many_for_update(txn, applying.company_id, &ids).await?;
     Ok(Seen {
         taken: taken.into_iter().map(|s| s.employee.email).collect(),
-        current: current.into_iter().map(|s| (s.employee.id, (s.employee, s.created_at))).collect(),
+        current: current.into_iter().map(|s| (s.employee.id, s)).collect(),
     })
 }
 
@@ -203,11 +209,24 @@ fn lookups(chunk: &[RowPlan], recorded: &HashMap<u32, Outcome>) -> Result<(Vec<E
 /// What the lookups found: e-mails already taken, and the employees to change as stored.
 struct Seen {
     taken: HashSet<EmailAddress>,
-    current: HashMap<Uuid, (Employee, DateTime<Utc>)>,
+    current: HashMap<Uuid, StoredEmployee>,
 }
 
 fn target(plan: &RowPlan) -> Result<&Employee> {
     plan.target.as_ref().ok_or_else(|| ApiError::Internal(format!("row {} has no planned employee", plan.row_number)))
+}
+
+/// `employee.created`, `employee.invited` (invitations on, R-LOG-7) and the
+/// onboarding's `budget.granted` of a row that onboards.
+fn announce_created(outbox: &mut Outbox, applying: &Applying, employee: &Employee, granted: &[&GrantDue], now: DateTime<Utc>) {
+    let stored = StoredEmployee::written(employee.clone(), now, now);
+    outbox.emit(EventType::EmployeeCreated, now, || employee_data(&stored, applying.today));
+    if employee.login_state == LoginState::Invited {
+        outbox.emit(EventType::EmployeeInvited, now, || employee_data(&stored, applying.today));
+    }
+    for grant in granted {
+        outbox.emit(EventType::BudgetGranted, now, || grant_data(applying.company_id, employee.id, grant));
+    }
 }
 
 /// Builds a chunk's writes (CPU only): employees, their grants, audit entries and
@@ -231,6 +250,7 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
         });
     };
     let (mut new_employees, mut changed, mut due) = (Vec::new(), Vec::new(), Vec::new());
+    let mut outbox = applying.outbox.fresh();
     let mut events = Vec::with_capacity(chunk.len());
     for plan in &chunk {
         if let Some(event) = settled(plan, &recorded) {
@@ -242,17 +262,23 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
             if seen.taken.contains(&t.email) {
                 Some(format!("{} was added by someone else after the dry run; run a fresh dry run", t.email))
             } else {
-                due.extend(plan.budgets.iter().filter(|g| g.granted_on <= applying.today).map(|g| (t.id, g.clone())));
+                let granted_now: Vec<&GrantDue> = plan.budgets.iter().filter(|g| g.granted_on <= applying.today).collect();
+                announce_created(&mut outbox, applying, t, &granted_now, now);
+                due.extend(granted_now.into_iter().map(|g| (t.id, g.clone())));
                 audit(plan, None, t);
                 new_employees.push(t.clone());
                 None
             }
         } else {
-            match seen.current.get(&t.id).filter(|(c, _)| Some(c.version) == plan.seen_version) {
+            match seen.current.get(&t.id).filter(|c| Some(c.employee.version) == plan.seen_version) {
                 None => Some(format!("{} changed after the dry run; run a fresh dry run", t.email)),
-                Some((before, created_at)) => {
-                    audit(plan, Some(before), t);
-                    changed.push((t.clone(), *created_at));
+                Some(before) => {
+                    audit(plan, Some(&before.employee), t);
+                    changed.push((t.clone(), before.created_at));
+                    let event =
+                        if plan.event == Event::Offboarding { EventType::EmployeeOffboardingScheduled } else { EventType::EmployeeUpdated };
+                    let after = StoredEmployee { employee: t.clone(), updated_at: now, ..before.clone() };
+                    outbox.emit(event, now, || employee_data(&after, applying.today));
                     None
                 }
             }
@@ -268,6 +294,7 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
         employees::overwrite_many_into(&mut writes, &changed, now);
         audit::record_many_into(&mut writes, &audit_entries);
         applied::record_chunk_into(&mut writes, applying.run_id, range, &records);
+        outbox.write_into(&mut writes, now);
     }
     Ok(Prepared { writes, events })
 }

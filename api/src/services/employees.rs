@@ -1,8 +1,9 @@
-//! Employees one by one: create, change, offboard, enable login. Every change is
-//! audited with who, before and after, in the same transaction.
+//! Employees one by one: create, change, offboard, enable or disable login. Every
+//! change is audited with who, before and after, and announced (R-WH-2), in the
+//! same transaction.
 
 use chrono::NaiveDate;
-use roster_domain::{ChangeSource, Company, Employee, EmployeeChanges, EmployeeDraft, RuleContext, budget};
+use roster_domain::{ChangeSource, Company, Employee, EmployeeChanges, EmployeeDraft, LoginState, RuleContext, budget};
 use roster_persistence::ConnectionTrait;
 use roster_persistence::repo::audit::{self, AuditEntry};
 use roster_persistence::repo::codec::employee_to_json;
@@ -14,6 +15,8 @@ use super::{begin, commit};
 use crate::auth::{Caller, Permission};
 use crate::error::{ApiError, Result, UserError};
 use crate::state::AppState;
+use crate::webhooks::events::{employee_data, grant_data};
+use crate::webhooks::{EventType, Outbox};
 
 /// The company and its today, loaded for a use case (R-TEN-2).
 async fn company_today(app: &AppState, company_id: Uuid) -> Result<(Company, NaiveDate)> {
@@ -61,13 +64,23 @@ pub async fn create(app: &AppState, caller: &Caller, draft: EmployeeDraft) -> Re
         .into_employee();
     let now = app.clock.now();
     let txn = begin(app).await?;
+    let mut outbox = Outbox::load(&txn, company_id).await?;
     let stored = employees::insert(&txn, &employee, now).await?;
+    outbox.emit(EventType::EmployeeCreated, now, || employee_data(&stored, today));
+    if employee.login_state == LoginState::Invited {
+        outbox.emit(EventType::EmployeeInvited, now, || employee_data(&stored, today));
+    }
     if employee.onboarding_date <= today {
         let due = budget::onboarding_grants(&policies::list(&txn, company_id).await?, employee.company_group_id, employee.onboarding_date);
-        grants::grant(&txn, company_id, employee.id, &due, now).await?;
+        let due: Vec<_> = due.into_iter().map(|g| (employee.id, g)).collect();
+        for (employee_id, grant) in grants::grant_many_returning(&txn, company_id, &due, now).await? {
+            outbox.emit(EventType::BudgetGranted, now, || grant_data(company_id, employee_id, &grant));
+        }
     }
     audit_change(&txn, app, caller, "employee.create", None, &employee).await?;
+    outbox.write(&txn, now).await?;
     commit(txn).await?;
+    app.wake.notify_one();
     Ok((stored, today))
 }
 
@@ -75,17 +88,30 @@ async fn load(app: &AppState, company_id: Uuid, id: Uuid) -> Result<StoredEmploy
     employees::find(&app.db.conn, company_id, id).await?.ok_or_else(|| ApiError::not_found("employee"))
 }
 
-/// Writes a changed employee with optimistic locking and an audit entry.
-async fn save(app: &AppState, caller: &Caller, action: &str, before: StoredEmployee, after: Employee) -> Result<StoredEmployee> {
+/// Writes a changed employee with optimistic locking, an audit entry and its event.
+async fn save(
+    app: &AppState,
+    caller: &Caller,
+    action: &str,
+    before: StoredEmployee,
+    after: Employee,
+    (event, today): (EventType, NaiveDate),
+) -> Result<StoredEmployee> {
     if after == before.employee {
         return Ok(before);
     }
     let now = app.clock.now();
     let txn = begin(app).await?;
+    let mut outbox = Outbox::load(&txn, after.company_id).await?;
     employees::update(&txn, &after, before.employee.version, now).await?;
     audit_change(&txn, app, caller, action, Some(&before.employee), &after).await?;
+    let saved = StoredEmployee { employee: after, updated_at: now, ..before };
+    outbox.emit(event, now, || employee_data(&saved, today));
+    outbox.write(&txn, now).await?;
     commit(txn).await?;
-    Ok(StoredEmployee { employee: after, updated_at: now, ..before })
+    // A date moved to today is the lifecycle's to process now.
+    app.wake.notify_one();
+    Ok(saved)
 }
 
 /// R-EMP-4/5: a manual edit; only support may move a reached onboarding date.
@@ -99,7 +125,7 @@ pub async fn update(app: &AppState, caller: &Caller, id: Uuid, changes: Employee
         .employee
         .apply(changes, ChangeSource::Manual { support: caller.is_support() }, &ctx)
         .map_err(|e| ApiError::from_domain(e, "input"))?;
-    Ok((save(app, caller, "employee.update", before, after).await?, today))
+    Ok((save(app, caller, "employee.update", before, after, (EventType::EmployeeUpdated, today)).await?, today))
 }
 
 pub async fn schedule_offboarding(
@@ -112,47 +138,88 @@ pub async fn schedule_offboarding(
     let (_, today) = company_today(app, company_id).await?;
     let before = load(app, company_id, id).await?;
     let after = before.employee.schedule_offboarding(date, today).map_err(|e| ApiError::from_domain(e, "input"))?;
-    Ok((save(app, caller, "employee.offboarding", before, after).await?, today))
+    let event = if after.offboarding_date.is_some() { EventType::EmployeeOffboardingScheduled } else { EventType::EmployeeUpdated };
+    Ok((save(app, caller, "employee.offboarding", before, after, (event, today)).await?, today))
 }
 
-/// R-LOG-1: enables login for every listed employee, or for none when any fails.
-pub async fn enable_login(app: &AppState, caller: &Caller, ids: &[Uuid]) -> Result<(Vec<StoredEmployee>, NaiveDate)> {
+/// Most employees one `enableLogin` or `disableLogin` takes.
+pub const MAX_LOGIN_IDS: usize = 1000;
+
+/// Which way a bulk login change goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginChange {
+    Enable,
+    Disable,
+}
+
+/// R-LOG-1/7: enables or disables login for up to 1,000 employees. Each id that
+/// cannot change (unknown, another company's — answered alike — or deactivated)
+/// gets a user error; the others change, with an audit entry each. Enabling an
+/// employee not invited before is an invitation (`employee.invited`).
+pub async fn change_login(
+    app: &AppState,
+    caller: &Caller,
+    ids: &[Uuid],
+    change: LoginChange,
+) -> Result<(Vec<StoredEmployee>, Vec<UserError>, NaiveDate)> {
     let company_id = caller.company_for(Permission::WriteDirectory)?;
+    if ids.len() > MAX_LOGIN_IDS {
+        return Err(ApiError::Invalid(vec![UserError {
+            field: Some(vec!["employeeIds".into()]),
+            message: format!("{} ids given; at most {MAX_LOGIN_IDS} at once", ids.len()),
+            code: "TOO_MANY_IDS".into(),
+        }]));
+    }
     let (_, today) = company_today(app, company_id).await?;
     let found = employees::find_many(&app.db.conn, company_id, ids).await?;
     let mut errors = Vec::new();
     let mut changes = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (i, id) in ids.iter().enumerate() {
+        if !seen.insert(*id) {
+            continue;
+        }
         let field = Some(vec!["employeeIds".to_string(), i.to_string()]);
-        match found.iter().find(|s| s.employee.id == *id) {
-            None => errors.push(UserError { field, message: format!("employee {id} not found"), code: "NOT_FOUND".into() }),
-            Some(stored) => match stored.employee.enable_login(today) {
-                Ok(after) => changes.push((stored.clone(), after)),
-                Err(e) => errors.extend(e.violations().iter().map(|v| UserError {
-                    field: field.clone(),
-                    message: v.message.clone(),
-                    code: v.code.as_str().into(),
-                })),
-            },
+        let Some(stored) = found.iter().find(|s| s.employee.id == *id) else {
+            errors.push(UserError { field, message: format!("employee {id} not found"), code: "NOT_FOUND".into() });
+            continue;
+        };
+        let changed = match change {
+            LoginChange::Enable => stored.employee.enable_login(today),
+            LoginChange::Disable => stored.employee.disable_login(today),
+        };
+        match changed {
+            Ok(after) if after != stored.employee => changes.push((stored.clone(), after)),
+            Ok(_) => {}
+            Err(e) => errors.extend(e.violations().iter().map(|v| UserError {
+                field: field.clone(),
+                message: v.message.clone(),
+                code: v.code.as_str().into(),
+            })),
         }
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
+    if changes.is_empty() {
+        return Ok((Vec::new(), errors, today));
     }
     let now = app.clock.now();
+    let action = if change == LoginChange::Enable { "employee.enable_login" } else { "employee.disable_login" };
     let txn = begin(app).await?;
+    let mut outbox = Outbox::load(&txn, company_id).await?;
     let mut saved = Vec::with_capacity(changes.len());
     for (before, after) in changes {
-        if after != before.employee {
-            employees::update(&txn, &after, before.employee.version, now).await?;
-            audit_change(&txn, app, caller, "employee.enable_login", Some(&before.employee), &after).await?;
-            saved.push(StoredEmployee { employee: after, updated_at: now, ..before });
-        } else {
-            saved.push(before);
+        employees::update(&txn, &after, before.employee.version, now).await?;
+        audit_change(&txn, app, caller, action, Some(&before.employee), &after).await?;
+        let invited = before.employee.login_state == LoginState::NotInvited && after.login_state == LoginState::Enabled;
+        let stored = StoredEmployee { employee: after, updated_at: now, ..before };
+        outbox.emit(EventType::EmployeeUpdated, now, || employee_data(&stored, today));
+        if invited {
+            outbox.emit(EventType::EmployeeInvited, now, || employee_data(&stored, today));
         }
+        saved.push(stored);
     }
+    outbox.write(&txn, now).await?;
     commit(txn).await?;
-    Ok((saved, today))
+    Ok((saved, errors, today))
 }
 
 pub enum Lookup {

@@ -157,9 +157,22 @@ async fn r_log_1_invitations_follow_the_setting_and_login_is_enabled_later() {
     let partly = app.data(&admin, enable, json!({ "ids": [invited["employee"]["id"], missing] })).await;
     assert_eq!(user_error_codes(&partly["enableLogin"]), ["NOT_FOUND"]);
     assert_eq!(partly["enableLogin"]["userErrors"][0]["field"], json!(["employeeIds", "1"]));
-    let unchanged =
-        app.data(&admin, "query($id: UUID!) { employee(id: $id) { loginState } }", json!({ "id": invited["employee"]["id"] })).await;
-    assert_eq!(unchanged["employee"]["loginState"], "INVITED", "all or nothing");
+    // R-LOG-1 (bulk): the ids that can change do, each other one gets its own error.
+    assert_eq!(partly["enableLogin"]["employees"], json!([{ "email": "invited@acme.test", "loginState": "ENABLED" }]));
+    let another_company = app.create_company("Other").await;
+    let theirs = app.create_employee(&crate::helpers::admin(another_company), person("theirs@other.test")).await;
+    let disable = "mutation($ids: [UUID!]!) { disableLogin(employeeIds: $ids) { employees { email loginState canLogIn } userErrors { field code message } } }";
+    let disabled = app.data(&admin, disable, json!({ "ids": [quiet["employee"]["id"], theirs["employee"]["id"]] })).await;
+    assert_eq!(disabled["disableLogin"]["employees"], json!([{ "email": "quiet@acme.test", "loginState": "DISABLED", "canLogIn": false }]));
+    // Another company's employee is answered exactly like an unknown id.
+    assert_eq!(disabled["disableLogin"]["userErrors"][0]["code"], "NOT_FOUND");
+    assert_eq!(
+        disabled["disableLogin"]["userErrors"][0]["message"],
+        format!("employee {} not found", theirs["employee"]["id"].as_str().unwrap())
+    );
+    let too_many: Vec<String> = (0..1001).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let refused = app.data(&admin, enable, json!({ "ids": too_many })).await;
+    assert_eq!(user_error_codes(&refused["enableLogin"]), ["TOO_MANY_IDS"]);
 }
 
 #[tokio::test]

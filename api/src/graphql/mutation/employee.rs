@@ -10,7 +10,7 @@ use crate::graphql::context;
 use crate::graphql::types::employee::Employee;
 use crate::graphql::types::inputs::{CreateEmployeeInput, ScheduleOffboardingInput, UpdateEmployeeInput};
 use crate::graphql::types::payloads::{EmployeePayload, EmployeesPayload};
-use crate::services::employees;
+use crate::services::employees::{self, LoginChange};
 
 #[derive(Default)]
 pub struct EmployeeMutation;
@@ -103,15 +103,26 @@ impl EmployeeMutation {
         employee_payload(result)
     }
 
+    /// R-LOG-1/7: gives login to up to 1,000 employees; an invitation for those never invited.
     async fn enable_login(&self, ctx: &Context<'_>, employee_ids: Vec<Uuid>) -> Result<EmployeesPayload> {
-        let result = employees::enable_login(context::app(ctx)?, context::caller(ctx)?, &employee_ids).await;
-        payload(
-            result,
-            |(list, today)| EmployeesPayload {
-                employees: list.into_iter().map(|stored| Employee { stored, today }).collect(),
-                user_errors: vec![],
-            },
-            |e| EmployeesPayload { employees: vec![], user_errors: e },
-        )
+        login_payload(employees::change_login(context::app(ctx)?, context::caller(ctx)?, &employee_ids, LoginChange::Enable).await)
     }
+
+    /// Withdraws login (e.g. a lost laptop) without offboarding; enableLogin gives it back.
+    async fn disable_login(&self, ctx: &Context<'_>, employee_ids: Vec<Uuid>) -> Result<EmployeesPayload> {
+        login_payload(employees::change_login(context::app(ctx)?, context::caller(ctx)?, &employee_ids, LoginChange::Disable).await)
+    }
+}
+
+type LoginResult = Result<(Vec<roster_persistence::repo::employees::StoredEmployee>, Vec<UserError>, chrono::NaiveDate)>;
+
+fn login_payload(result: LoginResult) -> Result<EmployeesPayload> {
+    payload(
+        result,
+        |(list, user_errors, today)| EmployeesPayload {
+            employees: list.into_iter().map(|stored| Employee { stored, today }).collect(),
+            user_errors,
+        },
+        |e| EmployeesPayload { employees: vec![], user_errors: e },
+    )
 }

@@ -4,8 +4,15 @@ mod company;
 mod directory;
 mod employee;
 mod imports;
+mod notifications;
 
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(company::CompanyMutation, directory::DirectoryMutation, employee::EmployeeMutation, imports::ImportMutation);
+pub struct Mutation(
+    company::CompanyMutation,
+    directory::DirectoryMutation,
+    employee::EmployeeMutation,
+    imports::ImportMutation,
+    notifications::NotificationMutation,
+);

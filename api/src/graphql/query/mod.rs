@@ -2,8 +2,9 @@
 
 mod directory;
 mod imports;
+mod notifications;
 
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
-pub struct Query(directory::DirectoryQuery, imports::ImportQuery);
+pub struct Query(directory::DirectoryQuery, imports::ImportQuery, notifications::NotificationQuery);

@@ -85,6 +85,23 @@ impl Employee {
         self.stored.employee.effective_login_state(self.today).into()
     }
 
+    /// Derived for today (company time zone): login is INVITED or ENABLED, the onboarding
+    /// date is reached, and the employee is not DEACTIVATED (R-LOG-2/3).
+    async fn can_log_in(&self) -> bool {
+        let e = &self.stored.employee;
+        roster_domain::can_log_in(e.effective_login_state(self.today), e.status(self.today))
+    }
+
+    /// When the lifecycle processed the onboarding date (grants made, `employee.onboarded` sent); null before.
+    async fn onboarded_at(&self) -> Option<DateTime<Utc>> {
+        self.stored.onboarded_at
+    }
+
+    /// When the lifecycle processed the deactivation; null before.
+    async fn deactivated_at(&self) -> Option<DateTime<Utc>> {
+        self.stored.deactivated_at
+    }
+
     async fn budget_grants(&self, ctx: &Context<'_>) -> Result<Vec<BudgetGrant>> {
         let e = &self.stored.employee;
         let grants = context::grants(ctx, e.company_id, e.id).await?;

@@ -6,6 +6,7 @@ pub mod employee;
 pub mod enums;
 pub mod import;
 pub mod inputs;
+pub mod notification;
 pub mod page;
 pub mod payloads;
 pub mod scalars;
