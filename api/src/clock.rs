@@ -28,6 +28,13 @@ impl Clock {
         Utc::now() + Duration::nanoseconds(self.offset_ns.load(Ordering::Relaxed))
     }
 
+    /// The machine's own time, whatever the deployment's clock reads: for
+    /// liveness only (leases between processes, which may have started their
+    /// clocks at different moments), never for a rule.
+    pub fn wall(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
     /// From now on the clock reads `instant` and runs on from there.
     pub fn travel_to(&self, instant: DateTime<Utc>) {
         self.offset_ns.store((instant - Utc::now()).num_nanoseconds().unwrap_or(i64::MAX), Ordering::Relaxed);

@@ -102,6 +102,12 @@ impl MigrationTrait for Migration {
         // are taken as processed: no `employee.onboarded` for the whole directory.
         db.execute_unprepared("UPDATE employees SET onboarded_at = created_at WHERE onboarding_date <= CURRENT_DATE").await?;
         db.execute_unprepared("UPDATE employees SET deactivated_at = updated_at WHERE offboarding_date <= CURRENT_DATE").await?;
+        // Existing companies start the lifecycle today; new ones on their first day.
+        let yesterday = match manager.get_database_backend() {
+            sea_orm_migration::sea_orm::DbBackend::Postgres => "CURRENT_DATE - 1",
+            _ => "date('now', '-1 day')",
+        };
+        db.execute_unprepared(&format!("UPDATE companies SET lifecycle_through = {yesterday}")).await?;
         manager
             .create_table(
                 Table::create()

@@ -11,4 +11,4 @@ pub mod repo;
 
 pub use db::{Database, DatabaseKind, PoolSettings};
 pub use error::RepoError;
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, TransactionTrait};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait};

@@ -34,8 +34,8 @@ pub enum Ending {
 /// Claims the oldest queued run, or one whose lease expired.
 pub async fn claim(runner: &Runner) -> Result<Option<Claimed>> {
     let app = &runner.app;
-    let now = app.clock.now();
-    let Some(run) = runs::claim(&app.db.conn, &runner.owner, now, lease::lease_until(app)).await? else {
+    let lease = (app.clock.wall(), lease::lease_until(app));
+    let Some(run) = runs::claim(&app.db.conn, &runner.owner, lease, app.clock.now()).await? else {
         return Ok(None);
     };
     let span = tracing::info_span!("run", job_id = %run.job_id, run_id = %run.id, mode = run.mode.code());

@@ -65,14 +65,15 @@ impl Drop for Heartbeat {
     }
 }
 
-/// Until when a lease taken or renewed now lasts.
+/// Until when a lease taken or renewed now lasts, in wall-clock time: a lease is
+/// about which process is alive, not about the deployment's (travelling) clock.
 pub fn lease_until(app: &AppState) -> chrono::DateTime<chrono::Utc> {
-    app.clock.now() + chrono::Duration::from_std(app.runner.lease).unwrap_or_default()
+    app.clock.wall() + chrono::Duration::from_std(app.runner.lease).unwrap_or_default()
 }
 
 /// Takes a keyed lease for `owner`; false when another runner holds it.
 pub async fn take(app: &AppState, key: &str, owner: &str) -> crate::error::Result<bool> {
-    Ok(leases::try_take(&app.db.conn, key, owner, app.clock.now(), lease_until(app)).await?)
+    Ok(leases::try_take(&app.db.conn, key, owner, app.clock.wall(), lease_until(app)).await?)
 }
 
 pub async fn release(app: &AppState, key: &str, owner: &str) {

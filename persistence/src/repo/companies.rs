@@ -37,6 +37,8 @@ fn to_active(c: &Company) -> ActiveModel {
 pub async fn insert(db: &impl ConnectionTrait, company: &Company, now: DateTime<Utc>) -> Result<()> {
     let mut row = to_active(company);
     row.created_at = Set(now);
+    // The lifecycle processes every date from the company's first day on (R-LOG-5).
+    row.lifecycle_through = Set(company.today(now).pred_opt());
     Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ mod helpers;
 mod hostile;
 mod http;
 mod import;
+mod lifecycle;
 mod lookups;
 mod pagination;
 mod processes;

@@ -152,14 +152,21 @@ fn claimable(now: DateTime<Utc>) -> Condition {
 /// runner died). A sync waits while another sync of its company holds a lease.
 /// On PostgreSQL the candidates are locked `FOR UPDATE SKIP LOCKED`, so replicas
 /// claiming at the same moment take different runs instead of waiting on each other.
-pub async fn claim(db: &DatabaseConnection, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<StoredRun>> {
+/// Leases are in wall-clock time (`now`, `lease_until`); `started_at` is the
+/// deployment's clock, as every instant the API shows.
+pub async fn claim(
+    db: &DatabaseConnection,
+    owner: &str,
+    (now, lease_until): (DateTime<Utc>, DateTime<Utc>),
+    started_at: DateTime<Utc>,
+) -> Result<Option<StoredRun>> {
     let txn = db.begin().await?;
     let mut candidates = Entity::find().filter(claimable(now)).order_by_asc(Column::QueuedAt).order_by_asc(Column::Id).limit(16);
     if db.get_database_backend() == DbBackend::Postgres {
         candidates = candidates.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
     let candidates = candidates.all(&txn).await?;
-    let claimed = claim_first(&txn, candidates, owner, now, lease_until).await?;
+    let claimed = claim_first(&txn, candidates, owner, (now, lease_until), started_at).await?;
     txn.commit().await?;
     match claimed {
         Some(id) => Ok(Some(get(db, id).await?)),
@@ -171,8 +178,8 @@ async fn claim_first(
     db: &impl ConnectionTrait,
     candidates: Vec<Model>,
     owner: &str,
-    now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
+    (now, lease_until): (DateTime<Utc>, DateTime<Utc>),
+    started_at: DateTime<Utc>,
 ) -> Result<Option<Uuid>> {
     for candidate in candidates {
         if candidate.mode == RunMode::Sync.code() {
@@ -192,7 +199,7 @@ async fn claim_first(
             .col_expr(Column::Status, RunStatus::Running.code().into())
             .col_expr(Column::LeaseOwner, owner.into())
             .col_expr(Column::LeaseUntil, lease_until.into())
-            .col_expr(Column::StartedAt, Expr::col(Column::StartedAt).if_null(now))
+            .col_expr(Column::StartedAt, Expr::col(Column::StartedAt).if_null(started_at))
             .filter(Column::Id.eq(candidate.id))
             .filter(claimable(now))
             .exec(db)
