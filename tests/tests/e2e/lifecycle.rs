@@ -349,3 +349,103 @@ async fn r_log_5_two_replicas_racing_the_same_dates_grant_each_budget_once() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// One case of the property: employees with random dates, ticks at random days
+/// (in order, repeated, skipping days), and the ledger once the last day is processed.
+#[derive(Debug, Clone)]
+struct Case {
+    /// Days after the start: onboarding, and offboarding after it (if any).
+    employees: Vec<(i64, Option<i64>)>,
+    /// Days after the start, in order; repeats and gaps included.
+    ticks: Vec<i64>,
+    end: i64,
+}
+
+fn cases() -> impl proptest::strategy::Strategy<Value = Case> {
+    use proptest::prelude::*;
+    let employee = (0i64..80, proptest::option::of(1i64..100)).prop_map(|(on, off)| (on, off.map(|d| on + d)));
+    (proptest::collection::vec(employee, 1..5), proptest::collection::vec(0i64..150, 0..12), 100i64..160).prop_map(
+        |(employees, mut ticks, end)| {
+            // Time only moves forward: every tick falls before the last day.
+            ticks.retain(|t| *t < end);
+            ticks.sort();
+            Case { employees, ticks, end }
+        },
+    )
+}
+
+#[test]
+fn r_bud_2_r_bud_3_r_bud_4_property_the_ledger_equals_the_rules_whatever_the_ticks() {
+    use proptest::test_runner::{Config, TestRunner};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let start: NaiveDate = "2027-01-10".parse().unwrap();
+    let (app, state) = rt.block_on(spawn_app_with_state(|s| {
+        s.runner.enabled = false;
+        s.clock = Arc::new(Clock::starting_at(at("2027-01-10T11:00:00Z")));
+    }));
+    let mut runner = TestRunner::new(Config { cases: roster_cases(12), ..Config::default() });
+    runner
+        .run(&cases(), |case| {
+            rt.block_on(check_case(&app, &state, start, &case));
+            Ok(())
+        })
+        .unwrap();
+}
+
+fn roster_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+async fn check_case(app: &TestApp, state: &AppState, start: NaiveDate, case: &Case) {
+    use roster_domain::budget;
+    let noon = |day: i64| (start + chrono::Duration::days(day)).and_hms_opt(11, 0, 0).unwrap().and_utc();
+    state.clock.travel_to(noon(0));
+    let company = app.create_company("Prop").await;
+    let token = admin(company);
+    policy(app, &token, "Lunch", "MONTHLY", 5000).await;
+    policy(app, &token, "Welcome", "ONE_OFF", 100).await;
+    let people: Vec<roster_domain::Employee> = case
+        .employees
+        .iter()
+        .enumerate()
+        .map(|(i, (on, off))| roster_domain::Employee {
+            id: Uuid::now_v7(),
+            company_id: company,
+            email: roster_domain::EmailAddress::parse(&format!("p{i}@prop.test")).unwrap(),
+            first_name: "P".into(),
+            last_name: "Q".into(),
+            prefix: None,
+            onboarding_date: start + chrono::Duration::days(*on),
+            offboarding_date: off.map(|d| start + chrono::Duration::days(d)),
+            birthday: None,
+            work_anniversary: None,
+            language: roster_domain::Language::En,
+            company_group_id: None,
+            phone: None,
+            custom_fields: Default::default(),
+            login_state: roster_domain::LoginState::NotInvited,
+            version: 1,
+        })
+        .collect();
+    roster_persistence::repo::employees::insert_many(&state.db.conn, &people, noon(0)).await.unwrap();
+    for day in case.ticks.iter().chain([&case.end]) {
+        state.clock.travel_to(noon(*day));
+        roster_api::lifecycle::run_company(state, company, &|| false).await.unwrap();
+    }
+    let policies = roster_persistence::repo::policies::list(&state.db.conn, company).await.unwrap();
+    let today = start + chrono::Duration::days(case.end);
+    let ids: Vec<Uuid> = people.iter().map(|e| e.id).collect();
+    let ledger = roster_persistence::repo::grants::list_for_employees(&state.db.conn, company, &ids).await.unwrap();
+    for e in &people {
+        let mut expected: Vec<(Uuid, String, NaiveDate)> =
+            budget::grants_due(&policies, None, e.onboarding_date, e.offboarding_date, today)
+                .into_iter()
+                .map(|g| (g.policy_id, g.period, g.granted_on))
+                .collect();
+        let mut actual: Vec<(Uuid, String, NaiveDate)> =
+            ledger[&e.id].iter().map(|g| (g.policy_id, g.period.clone(), g.granted_on)).collect();
+        expected.sort();
+        actual.sort();
+        assert_eq!(actual, expected, "{case:?}: employee onboarding {} offboarding {:?}", e.onboarding_date, e.offboarding_date);
+    }
+}
