@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod links;
 pub mod metrics;
 pub mod runner;
+pub mod secrets;
 pub mod services;
 pub mod sheets;
 pub mod startup;

@@ -2,5 +2,7 @@
 //! them with the change they report, and their delivery to each endpoint.
 
 pub mod events;
+pub mod signing;
+pub mod ssrf;
 
 pub use events::{EventType, Outbox};
