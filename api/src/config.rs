@@ -21,6 +21,72 @@ pub struct Settings {
     pub pool: roster_persistence::PoolSettings,
     /// R-LOG-6: the clock every rule reads; tests keep a handle to travel in time.
     pub clock: Arc<Clock>,
+    pub webhooks: WebhookSettings,
+    /// Seals credentials at rest (`ROSTER_ENCRYPTION_KEY`); when none is given, a
+    /// key generated once next to the SQLite database (as the JWT secret is).
+    pub encryption_key: Option<String>,
+}
+
+/// How webhooks are delivered (R-WH-3..5).
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// The wait before each attempt (the first is immediate); after the last, FAILED.
+    pub retry_schedule: Vec<Duration>,
+    /// An attempt that has no answer by then failed.
+    pub timeout: Duration,
+    /// Plain `http://` to loopback, for local development and tests (R-WH-5).
+    pub allow_loopback: bool,
+    /// Failed deliveries in a row that disable an endpoint (R-WH-4).
+    pub failures_to_disable: i32,
+    /// How long an endpoint may fail without a success before it is disabled (R-WH-4).
+    pub failing_period_to_disable: chrono::Duration,
+    /// How long the previous secret also signs after a rotation (R-WH-6).
+    pub rotation_overlap: chrono::Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        let m = |n: u64| Duration::from_secs(60 * n);
+        Self {
+            retry_schedule: vec![Duration::ZERO, Duration::from_secs(5), m(5), m(30), m(120), m(300), m(600), m(600)],
+            timeout: Duration::from_secs(10),
+            allow_loopback: false,
+            failures_to_disable: 50,
+            failing_period_to_disable: chrono::Duration::days(5),
+            rotation_overlap: chrono::Duration::hours(24),
+        }
+    }
+}
+
+/// `ROSTER_WEBHOOK_RETRY_SCHEDULE`: comma-separated waits, e.g. `0s,5s,5m,30m`.
+pub fn parse_retry_schedule(raw: &str) -> Result<Vec<Duration>, String> {
+    let schedule = raw.split(',').map(|part| crate::auth::parse_ttl(part.trim())).collect::<Result<Vec<_>, _>>()?;
+    if schedule.is_empty() || schedule.len() > 20 {
+        return Err(format!("'{raw}' must list 1 to 20 waits, e.g. 0s,5s,5m,30m,2h,5h,10h,10h"));
+    }
+    Ok(schedule)
+}
+
+const ENCRYPTION_KEY_FILE: &str = "roster.encryption-key";
+
+/// The encryption key: the one given, else the key file next to the SQLite
+/// database (or in the working directory), else a new one written there.
+pub fn resolve_encryption_key(database_url: &str, given: Option<&str>) -> std::io::Result<String> {
+    if let Some(key) = given {
+        return Ok(key.to_string());
+    }
+    let file = secret_file_for(database_url).with_file_name(ENCRYPTION_KEY_FILE);
+    if let Ok(existing) = std::fs::read_to_string(&file)
+        && !existing.trim().is_empty()
+    {
+        return Ok(existing.trim().to_string());
+    }
+    let key = crate::secrets::SecretBox::generate_key().map_err(|e| std::io::Error::other(e.to_string()))?;
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    write_private(&file, &key)?;
+    Ok(key)
 }
 
 impl Settings {
@@ -35,6 +101,8 @@ impl Settings {
             http: HttpSettings::default(),
             pool: roster_persistence::PoolSettings::default(),
             clock: Arc::new(Clock::system()),
+            webhooks: WebhookSettings::default(),
+            encryption_key: None,
         }
     }
 }

@@ -45,7 +45,7 @@ impl SecretBox {
 
     pub fn seal(&self, plain: &str) -> Result<String, SecretError> {
         let nonce = random::<NONCE>()?;
-        let sealed = self.cipher.encrypt(XNonce::from_slice(&nonce), plain.as_bytes()).map_err(|_| SecretError::CannotOpen)?;
+        let sealed = self.cipher.encrypt(&XNonce::from(nonce), plain.as_bytes()).map_err(|_| SecretError::CannotOpen)?;
         let mut out = nonce.to_vec();
         out.extend(sealed);
         Ok(format!("{PREFIX}{}", STANDARD.encode(out)))
@@ -57,7 +57,8 @@ impl SecretBox {
             return Err(SecretError::CannotOpen);
         }
         let (nonce, body) = bytes.split_at(NONCE);
-        let plain = self.cipher.decrypt(XNonce::from_slice(nonce), body).map_err(|_| SecretError::CannotOpen)?;
+        let nonce: [u8; NONCE] = nonce.try_into().map_err(|_| SecretError::CannotOpen)?;
+        let plain = self.cipher.decrypt(&XNonce::from(nonce), body).map_err(|_| SecretError::CannotOpen)?;
         String::from_utf8(plain).map_err(|_| SecretError::CannotOpen)
     }
 }

@@ -8,11 +8,12 @@ use roster_persistence::{Database, DatabaseKind};
 use tokio::net::TcpListener;
 
 use crate::auth::Authenticator;
-use crate::config::Settings;
+use crate::config::{Settings, resolve_encryption_key};
 use crate::events::EventBus;
 use crate::known_companies::KnownCompanies;
 use crate::links::LinkSigner;
 use crate::runner::spawn_runner;
+use crate::secrets::SecretBox;
 use crate::state::{App, AppState, Imports};
 use tokio::sync::{Notify, watch};
 
@@ -30,6 +31,10 @@ pub enum StartupError {
     Repo(#[from] roster_persistence::RepoError),
     #[error("{0}")]
     Auth(#[from] crate::auth::AuthError),
+    #[error("encryption key: {0}")]
+    Secrets(String),
+    #[error("webhook client: {0}")]
+    WebhookClient(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: std::net::SocketAddr, source: std::io::Error },
 }
@@ -70,6 +75,10 @@ impl Application {
 /// The server and local commands such as `roster import` share it.
 pub async fn connect(settings: Settings) -> Result<AppState, StartupError> {
     let auth = Authenticator::new(&settings.auth)?;
+    let key = resolve_encryption_key(&settings.database_url, settings.encryption_key.as_deref())
+        .map_err(|e| StartupError::Secrets(format!("cannot read or create the key file: {e}")))?;
+    let secrets = SecretBox::from_text(&key).map_err(|e| StartupError::Secrets(format!("ROSTER_ENCRYPTION_KEY: {e}")))?;
+    let webhook_client = crate::webhooks::delivery::client(&settings.webhooks).map_err(|e| StartupError::WebhookClient(e.to_string()))?;
     let db = Database::connect_with(&settings.database_url, settings.pool).await?;
     let links = LinkSigner::load(&db).await?;
     let events = match db.kind {
@@ -87,6 +96,9 @@ pub async fn connect(settings: Settings) -> Result<AppState, StartupError> {
         wake: Notify::new(),
         events,
         links,
+        secrets,
+        webhooks: settings.webhooks,
+        webhook_client,
     })))
 }
 

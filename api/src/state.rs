@@ -9,10 +9,11 @@ use roster_persistence::Database;
 
 use crate::auth::Authenticator;
 use crate::clock::Clock;
-use crate::config::{HttpSettings, RunnerSettings};
+use crate::config::{HttpSettings, RunnerSettings, WebhookSettings};
 use crate::events::EventBus;
 use crate::known_companies::KnownCompanies;
 use crate::links::LinkSigner;
+use crate::secrets::SecretBox;
 use crate::sheets::Limits;
 
 pub struct App {
@@ -33,6 +34,12 @@ pub struct App {
     pub events: EventBus,
     /// Signs short-lived download links (`GET /files/…`).
     pub links: LinkSigner,
+    /// Seals and opens credentials at rest (R-WH-6).
+    pub secrets: SecretBox,
+    pub webhooks: WebhookSettings,
+    /// Sends webhook deliveries: no redirects, the attempt timeout, and a
+    /// resolver that refuses forbidden addresses (R-WH-3/5).
+    pub webhook_client: reqwest::Client,
 }
 
 /// What the import pipeline shares across requests and the runner.

@@ -22,15 +22,17 @@ use crate::state::AppState;
 pub enum Kind {
     Import,
     Lifecycle,
+    Deliveries,
 }
 
 impl Kind {
-    const ALL: [Kind; 2] = [Kind::Import, Kind::Lifecycle];
+    const ALL: [Kind; 3] = [Kind::Import, Kind::Lifecycle, Kind::Deliveries];
 
     fn slots(self, app: &AppState) -> usize {
         match self {
             Kind::Import => app.runner.concurrency,
             Kind::Lifecycle => app.runner.lifecycle_concurrency,
+            Kind::Deliveries => app.runner.delivery_concurrency,
         }
         .max(1)
     }
@@ -76,6 +78,7 @@ async fn claim(kind: Kind, runner: &Runner) -> crate::error::Result<Option<Claim
     match kind {
         Kind::Import => crate::jobs::claim(runner).await,
         Kind::Lifecycle => crate::lifecycle::claim(runner).await,
+        Kind::Deliveries => crate::webhooks::delivery::claim(runner).await,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod employees;
 pub mod imports;
 pub mod notifications;
 pub mod operations;
+pub mod webhooks;
 
 use roster_persistence::{DatabaseTransaction, RepoError, TransactionTrait};
 

@@ -232,6 +232,15 @@ pub async fn due_endpoints(db: &impl ConnectionTrait, now: DateTime<Utc>, limit:
         .distinct()
         .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.code()))
         .filter(delivery::Column::NextAttemptAt.lte(now))
+        .filter(
+            delivery::Column::EndpointId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(endpoint::Column::Id)
+                    .from(endpoint::Entity)
+                    .and_where(endpoint::Column::Enabled.eq(true))
+                    .to_owned(),
+            ),
+        )
         .limit(limit)
         .into_tuple::<Uuid>()
         .all(db)
@@ -293,4 +302,30 @@ pub async fn counts(db: &impl ConnectionTrait) -> Result<(u64, Vec<(String, u64)
         .all(db)
         .await?;
     Ok((endpoints, by_status.into_iter().map(|(s, n)| (s, n as u64)).collect()))
+}
+
+/// Takes deliveries off the queue until `until` while a runner sends them.
+pub async fn hold(db: &impl ConnectionTrait, ids: &[Uuid], until: DateTime<Utc>) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::NextAttemptAt, Expr::val(until))
+        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Puts the endpoint's held deliveries that were not sent back on the queue, due `now`.
+pub async fn release_held(db: &impl ConnectionTrait, endpoint_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::NextAttemptAt, Expr::val(now))
+        .filter(delivery::Column::EndpointId.eq(endpoint_id))
+        .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.code()))
+        .filter(delivery::Column::NextAttemptAt.gt(now))
+        .filter(delivery::Column::Attempts.eq(0))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -5,6 +5,7 @@ mod directory;
 mod employee;
 mod imports;
 mod notifications;
+mod webhooks;
 
 use async_graphql::MergedObject;
 
@@ -15,4 +16,5 @@ pub struct Mutation(
     employee::EmployeeMutation,
     imports::ImportMutation,
     notifications::NotificationMutation,
+    webhooks::WebhookMutation,
 );

@@ -3,8 +3,9 @@
 mod directory;
 mod imports;
 mod notifications;
+mod webhooks;
 
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
-pub struct Query(directory::DirectoryQuery, imports::ImportQuery, notifications::NotificationQuery);
+pub struct Query(directory::DirectoryQuery, imports::ImportQuery, notifications::NotificationQuery, webhooks::WebhookQuery);

@@ -10,3 +10,4 @@ pub mod notification;
 pub mod page;
 pub mod payloads;
 pub mod scalars;
+pub mod webhook;

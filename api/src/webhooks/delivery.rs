@@ -1,0 +1,247 @@
+//! Delivering webhooks (R-WH-1, R-WH-3..5): the runner takes an endpoint with
+//! due deliveries under its lease and sends them one at a time, oldest first, so
+//! each endpoint gets its events in order as far as retries allow. Every attempt
+//! carries the event's id as `webhook-id`; a timeout, a connection error or a
+//! non-2xx answer is retried on the schedule, then the delivery is FAILED; an
+//! endpoint whose deliveries keep failing is disabled and its admins notified.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use roster_persistence::repo::webhooks::{self, DeliveryStatus, StoredDelivery, StoredEndpoint};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::Outbox;
+use super::signing::signature_header;
+use super::ssrf::{self, GuardedResolver};
+use crate::config::WebhookSettings;
+use crate::error::{ApiError, Result};
+use crate::runner::lease::{self, Heartbeat};
+use crate::runner::{Claimed, Kind, Runner};
+use crate::services::notifications::{self, Notice, kind};
+use crate::services::{begin, commit};
+use crate::state::AppState;
+
+/// Deliveries taken per transaction.
+const BATCH: u64 = 100;
+/// How long taken deliveries stay off the queue; a runner that dies with them
+/// leaves them due again after this.
+const HOLD: chrono::Duration = chrono::Duration::seconds(60);
+
+/// The client every delivery goes through: no redirects, the attempt timeout,
+/// and the SSRF-checking resolver.
+pub fn client(settings: &WebhookSettings) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout)
+        .dns_resolver(Arc::new(GuardedResolver { allow_loopback: settings.allow_loopback }))
+        .user_agent(concat!("Roster-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+fn lease_key(endpoint_id: Uuid) -> String {
+    format!("webhook:{endpoint_id}")
+}
+
+/// Claims an endpoint that has deliveries due and no runner on it.
+pub async fn claim(runner: &Runner) -> Result<Option<Claimed>> {
+    let app = &runner.app;
+    for endpoint_id in webhooks::due_endpoints(&app.db.read, app.clock.now(), 64).await? {
+        if runner.active.contains(Kind::Deliveries, endpoint_id) {
+            continue;
+        }
+        let key = lease_key(endpoint_id);
+        if !lease::take(app, &key, &runner.owner).await? {
+            continue;
+        }
+        let (app, owner, shutdown) = (app.clone(), runner.owner.clone(), runner.shutdown.clone());
+        let execution = async move {
+            let heartbeat = Heartbeat::keyed(&app, key.clone(), owner.clone());
+            let stop = || heartbeat.is_lost() || *shutdown.borrow();
+            if let Err(err) = deliver_endpoint(&app, endpoint_id, &stop).await {
+                tracing::error!(error = ?err, "delivering webhooks failed; retried at the next tick");
+            }
+            drop(heartbeat);
+            lease::release(&app, &key, &owner).await;
+        };
+        let span = tracing::info_span!("webhooks", %endpoint_id);
+        return Ok(Some(Claimed { id: endpoint_id, span, execution: Box::pin(execution) }));
+    }
+    Ok(None)
+}
+
+/// The secrets that sign now: the current one, and the previous one during the
+/// overlap after a rotation (R-WH-6).
+fn signing_secrets(app: &AppState, endpoint: &StoredEndpoint) -> Result<Vec<String>> {
+    let open = |sealed: &str| app.secrets.open(sealed).map_err(|e| ApiError::Internal(format!("endpoint {}: {e}", endpoint.id)));
+    let mut secrets = vec![open(&endpoint.secret)?];
+    if let (Some(previous), Some(until)) = (&endpoint.previous_secret, endpoint.previous_secret_until)
+        && until > app.clock.now()
+    {
+        secrets.push(open(previous)?);
+    }
+    Ok(secrets)
+}
+
+/// Sends the endpoint's due deliveries until none is left, it is disabled, or `stop`.
+async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() -> bool + Sync)) -> Result<()> {
+    while !stop() {
+        let mut endpoint = webhooks::get_endpoint(&app.db.conn, endpoint_id).await?;
+        if !endpoint.enabled {
+            return Ok(());
+        }
+        let secrets = signing_secrets(app, &endpoint)?;
+        let now = app.clock.now();
+        let txn = begin(app).await?;
+        let batch = webhooks::due_deliveries(&txn, endpoint_id, now, BATCH).await?;
+        webhooks::hold(&txn, &batch.iter().map(|d| d.id).collect::<Vec<_>>(), now + HOLD).await?;
+        commit(txn).await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut done = Vec::with_capacity(batch.len());
+        let mut disabled = None;
+        for mut delivery in batch {
+            let outcome = attempt(app, &endpoint, &secrets, &delivery).await;
+            let now = app.clock.now();
+            settle(&app.webhooks, &mut delivery, &outcome, now);
+            let failed = delivery.status == DeliveryStatus::Failed;
+            done.push(delivery);
+            if let Some(reason) = track(&app.webhooks, &mut endpoint, outcome.is_ok(), failed, now) {
+                disabled = Some(reason);
+                break;
+            }
+        }
+        let now = app.clock.now();
+        let txn = begin(app).await?;
+        for delivery in &done {
+            webhooks::record_attempt(&txn, delivery).await?;
+        }
+        // Deliveries taken but not sent (the endpoint was disabled) wait, due.
+        webhooks::release_held(&txn, endpoint_id, now).await?;
+        endpoint.updated_at = now;
+        webhooks::save_endpoint(&txn, &endpoint).await?;
+        if let Some(reason) = disabled {
+            let mut outbox = Outbox::load(&txn, endpoint.company_id).await?;
+            let notice = Notice {
+                kind: kind::WEBHOOK_ENDPOINT_DISABLED,
+                message: format!("Webhook endpoint {} was disabled: {reason}", endpoint.url),
+                data: json!({ "endpointId": endpoint.id, "url": endpoint.url, "reason": reason }),
+            };
+            notifications::record(&txn, &mut outbox, endpoint.company_id, vec![notice], now).await?;
+            outbox.write(&txn, now).await?;
+        }
+        commit(txn).await?;
+    }
+    Ok(())
+}
+
+/// What one attempt got: a 2xx status, or why it failed (with the status, if any).
+type Outcome = std::result::Result<u16, (Option<u16>, String)>;
+
+async fn attempt(app: &AppState, endpoint: &StoredEndpoint, secrets: &[String], delivery: &StoredDelivery) -> Outcome {
+    let allow_loopback = app.webhooks.allow_loopback;
+    let url = ssrf::parse(&endpoint.url, allow_loopback).map_err(|e| (None, e.to_string()))?;
+    // Literal addresses never reach the resolver; names are checked here for a
+    // clear error and again by the resolver at connection time.
+    ssrf::resolve_checked(&url, allow_loopback).await.map_err(|e| (None, e.to_string()))?;
+    // Receivers check the timestamp against their own clock: the machine's time.
+    let timestamp = app.clock.wall().timestamp();
+    let id = delivery.event_id.to_string();
+    let request = app
+        .webhook_client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature_header(secrets, &id, timestamp, &delivery.payload))
+        .body(delivery.payload.clone());
+    match request.send().await {
+        Ok(response) if response.status().is_success() => Ok(response.status().as_u16()),
+        Ok(response) if response.status().is_redirection() => {
+            Err((Some(response.status().as_u16()), format!("answered {}; redirects are not followed", response.status())))
+        }
+        Ok(response) => Err((Some(response.status().as_u16()), format!("answered {}", response.status()))),
+        Err(err) if err.is_timeout() => Err((None, format!("no answer within {} s", app.webhooks.timeout.as_secs()))),
+        // Without the URL: it may carry a token of the receiver's.
+        Err(err) => Err((None, format!("could not connect: {}", error_chain(&err.without_url())))),
+    }
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// R-WH-3: the delivery after an attempt: delivered, due again after the next
+/// wait of the schedule, or FAILED once the schedule is used up.
+pub fn settle(settings: &WebhookSettings, delivery: &mut StoredDelivery, outcome: &Outcome, now: DateTime<Utc>) {
+    delivery.attempts += 1;
+    match outcome {
+        Ok(status) => {
+            delivery.status = DeliveryStatus::Delivered;
+            delivery.last_status_code = Some(i32::from(*status));
+            delivery.last_error = None;
+            delivery.next_attempt_at = None;
+            delivery.delivered_at = Some(now);
+        }
+        Err((status, error)) => {
+            delivery.last_status_code = status.map(i32::from);
+            delivery.last_error = Some(error.clone());
+            match settings.retry_schedule.get(delivery.attempts as usize) {
+                Some(wait) => {
+                    delivery.status = DeliveryStatus::Pending;
+                    delivery.next_attempt_at = Some(now + chrono::Duration::from_std(*wait).unwrap_or_default());
+                }
+                None => {
+                    delivery.status = DeliveryStatus::Failed;
+                    delivery.next_attempt_at = None;
+                }
+            }
+        }
+    }
+    let outcome = match delivery.status {
+        DeliveryStatus::Delivered => "delivered",
+        DeliveryStatus::Pending => "retrying",
+        DeliveryStatus::Failed => "failed",
+    };
+    crate::metrics::delivery_attempt(outcome, delivery.attempts as u32);
+}
+
+/// R-WH-4: an endpoint's failure record after an attempt; the reason to disable
+/// it when its deliveries have all failed for the period, or so many in a row.
+pub fn track(
+    settings: &WebhookSettings,
+    endpoint: &mut StoredEndpoint,
+    succeeded: bool,
+    delivery_failed: bool,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    if succeeded {
+        endpoint.failing_since = None;
+        endpoint.consecutive_failures = 0;
+        return None;
+    }
+    let since = *endpoint.failing_since.get_or_insert(now);
+    if delivery_failed {
+        endpoint.consecutive_failures += 1;
+    }
+    let reason = if endpoint.consecutive_failures >= settings.failures_to_disable {
+        format!("{} deliveries in a row failed", endpoint.consecutive_failures)
+    } else if now - since >= settings.failing_period_to_disable {
+        format!("every delivery failed since {}", since.format("%Y-%m-%d %H:%M UTC"))
+    } else {
+        return None;
+    };
+    endpoint.enabled = false;
+    endpoint.disabled_reason = Some(reason.clone());
+    Some(reason)
+}
