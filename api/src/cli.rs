@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::auth::{Authenticator, Role, parse_ttl};
 use crate::clock::{Clock, parse_instant};
 use crate::config::RunnerSettings;
-use crate::config::{AuthArgs, DEFAULT_BIND, DEFAULT_DATABASE_URL, HttpArgs, Settings};
+use crate::config::{AuthArgs, DEFAULT_BIND, DEFAULT_DATABASE_URL, HttpArgs, Settings, WebhookSettings, parse_retry_schedule};
 use crate::sheets::Limits;
 use crate::startup::Application;
 use roster_persistence::PoolSettings;
@@ -24,6 +24,10 @@ struct Cli {
     database_url: String,
     #[command(flatten)]
     auth: AuthArgs,
+    /// Key that seals credentials at rest: 32 bytes as base64 or hex. When unset,
+    /// one is generated next to the SQLite database (roster.encryption-key).
+    #[arg(long, env = "ROSTER_ENCRYPTION_KEY", hide_env_values = true, global = true)]
+    encryption_key: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -64,6 +68,12 @@ enum Command {
         /// Start the clock at this RFC 3339 instant; it runs on from there (staging, tests).
         #[arg(long, env = "ROSTER_NOW")]
         now: Option<String>,
+        /// Waits before each webhook attempt, e.g. 0s,5s,5m,30m,2h,5h,10h,10h (the default).
+        #[arg(long, env = "ROSTER_WEBHOOK_RETRY_SCHEDULE")]
+        webhook_retry_schedule: Option<String>,
+        /// Allow plain http:// webhook endpoints on loopback (local development only).
+        #[arg(long, env = "ROSTER_WEBHOOK_ALLOW_LOOPBACK")]
+        webhook_allow_loopback: bool,
     },
     /// Run pending database migrations.
     Migrate,
@@ -182,7 +192,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             sqlite_readers,
             postgres_pool_size,
             now,
+            webhook_retry_schedule,
+            webhook_allow_loopback,
         } => {
+            let mut webhooks = WebhookSettings { allow_loopback: webhook_allow_loopback, ..WebhookSettings::default() };
+            if let Some(raw) = webhook_retry_schedule {
+                webhooks.retry_schedule = parse_retry_schedule(&raw).map_err(|e| format!("ROSTER_WEBHOOK_RETRY_SCHEDULE: {e}"))?;
+            }
             let clock = match now {
                 Some(raw) => Clock::starting_at(parse_instant(&raw).map_err(|e| format!("ROSTER_NOW: {e}"))?),
                 None => Clock::system(),
@@ -211,6 +227,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 http: http.settings(),
                 pool,
                 clock: Arc::new(clock),
+                webhooks,
+                encryption_key: cli.encryption_key.clone(),
                 ..Settings::new(&cli.database_url, resolved.settings)
             };
             serve(settings).await
@@ -227,7 +245,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Import { file, company, dry_run, map } => {
             let resolved = cli.auth.resolve(&cli.database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
-            let settings = Settings::new(&cli.database_url, resolved.settings);
+            let settings = Settings { encryption_key: cli.encryption_key.clone(), ..Settings::new(&cli.database_url, resolved.settings) };
             let app = crate::startup::connect(settings).await.map_err(|e| e.to_string())?;
             crate::import_command::run(app, crate::import_command::ImportArgs { file, company, dry_run, map }).await
         }
@@ -237,7 +255,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                 None => Clock::system(),
             };
             let resolved = cli.auth.resolve(&cli.database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
-            let settings = Settings { clock: Arc::new(clock), ..Settings::new(&cli.database_url, resolved.settings) };
+            let settings = Settings {
+                clock: Arc::new(clock),
+                encryption_key: cli.encryption_key.clone(),
+                ..Settings::new(&cli.database_url, resolved.settings)
+            };
             let app = crate::startup::connect(settings).await.map_err(|e| e.to_string())?;
             let (tally, busy) = crate::lifecycle::run_all(&app).await.map_err(|e| e.public_message())?;
             println!(

@@ -18,3 +18,4 @@ mod runs;
 mod schema_drift;
 mod subscriptions;
 mod tenancy;
+mod webhooks;
