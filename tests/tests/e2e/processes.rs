@@ -263,3 +263,42 @@ async fn a_graceful_shutdown_leaves_the_run_at_a_batch_boundary_for_the_next_pro
     let (employees, applied, _, grants, duplicate_grants) = counts(&database_url).await;
     assert_eq!((employees, applied, grants, duplicate_grants), (rows as i64, rows as i64, rows as i64, 0));
 }
+
+#[tokio::test]
+async fn r_log_6_roster_lifecycle_run_at_an_instant_processes_the_dates_up_to_it() {
+    let (app, _state) = crate::lifecycle::start_at("2027-04-10T09:00:00Z").await;
+    let company = app.create_company("Acme").await;
+    let token = admin(company);
+    crate::lifecycle::policy(&app, &token, "Lunch", "MONTHLY", 5000).await;
+    let created = app
+        .create_employee(&token, json!({ "email": "ada@acme.test", "firstName": "Ada", "lastName": "L", "onboardingDate": "2027-04-20" }))
+        .await;
+    let id = created["employee"]["id"].as_str().unwrap().to_string();
+    let output = Command::new(roster_binary())
+        .args(["lifecycle", "run", "--at", "2027-06-01T08:00:00Z"])
+        .env("ROSTER_DATABASE_URL", &app.database_url)
+        .env("ROSTER_JWT_SECRET", SECRET)
+        .output()
+        .expect("roster lifecycle run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("lifecycle as of 2027-06-01T08:00:00Z"), "{stdout}");
+    assert!(stdout.contains("1 onboarded, 3 budget(s) granted"), "{stdout}");
+    let grants = crate::lifecycle::employee(&app, &token, &id).await["budgetGrants"].as_array().unwrap().len();
+    assert_eq!(grants, 3, "April (onboarding), May, June");
+}
+
+#[test]
+fn r_log_6_an_invalid_roster_now_fails_at_start_with_what_is_expected() {
+    let output = Command::new(roster_binary())
+        .arg("serve")
+        .env("ROSTER_NOW", "next tuesday")
+        .env("ROSTER_DATABASE_URL", "sqlite::memory:")
+        .env("ROSTER_JWT_SECRET", SECRET)
+        .output()
+        .expect("roster serve");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ROSTER_NOW: 'next tuesday' is not an RFC 3339 instant"), "{stderr}");
+    assert!(stderr.contains("expected e.g. 2027-01-01T00:00:00Z"), "{stderr}");
+}

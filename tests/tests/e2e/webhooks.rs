@@ -133,6 +133,12 @@ async fn r_wh_1_r_wh_2_every_change_arrives_signed_in_the_apis_own_shape() {
         );
         assert!(bodies.contains(&node["payload"]), "logged payload was sent: {node}");
     }
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    for line in ["roster_webhook_endpoints 1", "roster_webhook_deliveries{status=\"DELIVERED\"} 4", "roster_lifecycle_lag_seconds 0"] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
+    assert!(metrics.contains("roster_webhook_attempts_total{outcome=\"delivered\",attempt=\"1\"}"));
+    assert!(metrics.contains("roster_lifecycle_work_total{kind=\"onboarding\"}"));
 }
 
 #[tokio::test]
