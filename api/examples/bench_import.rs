@@ -43,6 +43,10 @@ struct Args {
     /// Runs of the whole pipeline, each on a fresh database; medians are reported.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Register a webhook endpoint subscribed to every event (a loopback receiver
+    /// answering 200), to compare the sync with and without one.
+    #[arg(long)]
+    webhook: bool,
 }
 
 /// Resets the peak RSS (Linux: clear_refs 5) so each phase measures its own.
@@ -336,10 +340,11 @@ async fn run_once(args: &Args, file: &Path, existing: &Path, dir: &Path, run: us
         None => (format!("sqlite://{}", dir.join(format!("bench-{run}.db")).display()), None),
     };
     let auth = AuthSettings { key: JwtKey::Secret("bench-secret-bench-secret-bench-secret-0000".into()), issuer: None, audience: None };
-    let settings = roster_api::Settings {
+    let mut settings = roster_api::Settings {
         runner: RunnerSettings { batch_size: args.batch_size, poll: Duration::from_millis(10), ..RunnerSettings::default() },
         ..roster_api::Settings::new(&database_url, auth)
     };
+    settings.webhooks.allow_loopback = true;
     let app = roster_api::startup::connect(settings).await.expect("connect");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let runner = spawn_runner(app.clone(), stopped);
@@ -371,6 +376,14 @@ async fn run_once(args: &Args, file: &Path, existing: &Path, dir: &Path, run: us
     )
     .unwrap();
     roster_persistence::repo::policies::insert(db, &policy, chrono::Utc::now()).await.unwrap();
+    if args.webhook {
+        let receiver = axum::Router::new().route("/hook", axum::routing::post(|| async { "ok" }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
+        tokio::spawn(async move { axum::serve(listener, receiver).await.ok() });
+        let admin = Caller { subject: "bench".into(), role: Role::Admin, company_id: Some(company), scopes: vec![] };
+        roster_api::services::webhooks::create(&app, &admin, &url, vec![]).await.expect("endpoint");
+    }
     let existing_rows = preload_existing(&app, company, existing).await;
 
     // Each phase gets the file in memory, as an upload has it; the benchmark keeps no copy

@@ -176,7 +176,7 @@ async fn onboard(app: &AppState, company: &Company, policies: &[BudgetPolicy], d
         }
         let now = app.clock.now();
         let txn = begin(app).await?;
-        let mut outbox = Outbox::load(&txn, company.id).await?;
+        let mut outbox = Outbox::load(&txn, company.id, &app.clock).await?;
         let grants_due: Vec<(Uuid, roster_domain::GrantDue)> = due
             .iter()
             .flat_map(|s| {
@@ -224,7 +224,7 @@ async fn grant_monthly(app: &AppState, company: &Company, policies: &[BudgetPoli
             .collect();
         let now = app.clock.now();
         let txn = begin(app).await?;
-        let mut outbox = Outbox::load(&txn, company.id).await?;
+        let mut outbox = Outbox::load(&txn, company.id, &app.clock).await?;
         let made = if outbox.wants(EventType::BudgetGranted) {
             let made = grants::grant_many_returning(&txn, company.id, &due, now).await?;
             for (employee_id, grant) in &made {
@@ -253,7 +253,7 @@ async fn deactivate(app: &AppState, company: &Company, date: NaiveDate) -> Resul
         }
         let now = app.clock.now();
         let txn = begin(app).await?;
-        let mut outbox = Outbox::load(&txn, company.id).await?;
+        let mut outbox = Outbox::load(&txn, company.id, &app.clock).await?;
         let ids: Vec<Uuid> = due.iter().map(|s| s.employee.id).collect();
         let marked = lifecycle::mark_deactivated(&txn, company.id, &ids, now).await?;
         let marked_ids: Vec<Uuid> = marked.iter().map(|s| s.employee.id).collect();

@@ -82,8 +82,9 @@ async fn execute(app: AppState, run: StoredRun, owner: String, shutdown: watch::
 
 /// `import.dry_run_completed` or `import.sync_completed`, and for a sync that
 /// created employees one `EMPLOYEES_ADDED` (R-LOG-4), with the run's end.
-async fn announce_completion(txn: &DatabaseTransaction, run: &StoredRun, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
-    let mut outbox = Outbox::load(txn, run.company_id).await?;
+async fn announce_completion(txn: &DatabaseTransaction, run: &StoredRun, app: &AppState) -> Result<()> {
+    let now = app.clock.now();
+    let mut outbox = Outbox::load(txn, run.company_id, &app.clock).await?;
     let data = || json!({ "companyId": run.company_id, "jobId": run.job_id, "runId": run.id, "summary": summary_json(&run.summary) });
     match run.mode {
         RunMode::DryRun => outbox.emit(EventType::ImportDryRunCompleted, now, data),
@@ -131,7 +132,7 @@ async fn finish(
     let job_status = JobStatus::after_run(run.mode, status);
     jobs::set_status(&txn, run.job_id, job_status, failure, now).await?;
     if status == RunStatus::Completed {
-        announce_completion(&txn, run, now).await?;
+        announce_completion(&txn, run, app).await?;
     }
     commit(txn).await?;
     let db = &app.db.conn;

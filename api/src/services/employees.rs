@@ -64,7 +64,7 @@ pub async fn create(app: &AppState, caller: &Caller, draft: EmployeeDraft) -> Re
         .into_employee();
     let now = app.clock.now();
     let txn = begin(app).await?;
-    let mut outbox = Outbox::load(&txn, company_id).await?;
+    let mut outbox = Outbox::load(&txn, company_id, &app.clock).await?;
     let stored = employees::insert(&txn, &employee, now).await?;
     outbox.emit(EventType::EmployeeCreated, now, || employee_data(&stored, today));
     if employee.login_state == LoginState::Invited {
@@ -102,7 +102,7 @@ async fn save(
     }
     let now = app.clock.now();
     let txn = begin(app).await?;
-    let mut outbox = Outbox::load(&txn, after.company_id).await?;
+    let mut outbox = Outbox::load(&txn, after.company_id, &app.clock).await?;
     employees::update(&txn, &after, before.employee.version, now).await?;
     audit_change(&txn, app, caller, action, Some(&before.employee), &after).await?;
     let saved = StoredEmployee { employee: after, updated_at: now, ..before };
@@ -204,7 +204,7 @@ pub async fn change_login(
     let now = app.clock.now();
     let action = if change == LoginChange::Enable { "employee.enable_login" } else { "employee.disable_login" };
     let txn = begin(app).await?;
-    let mut outbox = Outbox::load(&txn, company_id).await?;
+    let mut outbox = Outbox::load(&txn, company_id, &app.clock).await?;
     let mut saved = Vec::with_capacity(changes.len());
     for (before, after) in changes {
         employees::update(&txn, &after, before.employee.version, now).await?;

@@ -158,7 +158,7 @@ pub async fn deliveries(
 /// Queues one more attempt of a delivery, whatever its status.
 pub async fn redeliver(app: &AppState, caller: &Caller, delivery_id: Uuid) -> Result<StoredDelivery> {
     let company_id = caller.company_for(Permission::ManageCompany)?;
-    let delivery = webhooks::redeliver(&app.db.conn, company_id, delivery_id, app.clock.now())
+    let delivery = webhooks::redeliver(&app.db.conn, company_id, delivery_id, app.clock.wall())
         .await?
         .ok_or_else(|| ApiError::not_found("webhook delivery"))?;
     app.wake.notify_one();

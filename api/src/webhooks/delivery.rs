@@ -4,6 +4,9 @@
 //! carries the event's id as `webhook-id`; a timeout, a connection error or a
 //! non-2xx answer is retried on the schedule, then the delivery is FAILED; an
 //! endpoint whose deliveries keep failing is disabled and its admins notified.
+//! Due times, retries and the failing period run on the machine's time (they
+//! are about a receiver being reachable), shared by every process whatever
+//! instant its deployment clock reads; a rotation's overlap runs on that clock.
 
 use std::sync::Arc;
 
@@ -48,7 +51,7 @@ fn lease_key(endpoint_id: Uuid) -> String {
 /// Claims an endpoint that has deliveries due and no runner on it.
 pub async fn claim(runner: &Runner) -> Result<Option<Claimed>> {
     let app = &runner.app;
-    for endpoint_id in webhooks::due_endpoints(&app.db.read, app.clock.now(), 64).await? {
+    for endpoint_id in webhooks::due_endpoints(&app.db.read, app.clock.wall(), 64).await? {
         if runner.active.contains(Kind::Deliveries, endpoint_id) {
             continue;
         }
@@ -93,7 +96,7 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
             return Ok(());
         }
         let secrets = signing_secrets(app, &endpoint)?;
-        let now = app.clock.now();
+        let now = app.clock.wall();
         let txn = begin(app).await?;
         let batch = webhooks::due_deliveries(&txn, endpoint_id, now, BATCH).await?;
         webhooks::hold(&txn, &batch.iter().map(|d| d.id).collect::<Vec<_>>(), now + HOLD).await?;
@@ -105,7 +108,7 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
         let mut disabled = None;
         for mut delivery in batch {
             let outcome = attempt(app, &endpoint, &secrets, &delivery).await;
-            let now = app.clock.now();
+            let now = app.clock.wall();
             settle(&app.webhooks, &mut delivery, &outcome, now);
             let failed = delivery.status == DeliveryStatus::Failed;
             done.push(delivery);
@@ -114,7 +117,7 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
                 break;
             }
         }
-        let now = app.clock.now();
+        let now = app.clock.wall();
         let txn = begin(app).await?;
         for delivery in &done {
             webhooks::record_attempt(&txn, delivery).await?;
@@ -124,14 +127,15 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
         endpoint.updated_at = now;
         webhooks::save_endpoint(&txn, &endpoint).await?;
         if let Some(reason) = disabled {
-            let mut outbox = Outbox::load(&txn, endpoint.company_id).await?;
+            let mut outbox = Outbox::load(&txn, endpoint.company_id, &app.clock).await?;
             let notice = Notice {
                 kind: kind::WEBHOOK_ENDPOINT_DISABLED,
                 message: format!("Webhook endpoint {} was disabled: {reason}", endpoint.url),
                 data: json!({ "endpointId": endpoint.id, "url": endpoint.url, "reason": reason }),
             };
-            notifications::record(&txn, &mut outbox, endpoint.company_id, vec![notice], now).await?;
-            outbox.write(&txn, now).await?;
+            let at = app.clock.now();
+            notifications::record(&txn, &mut outbox, endpoint.company_id, vec![notice], at).await?;
+            outbox.write(&txn, at).await?;
         }
         commit(txn).await?;
     }

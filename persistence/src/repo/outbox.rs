@@ -50,13 +50,14 @@ pub async fn subscriptions(db: &impl ConnectionTrait, company_id: Uuid) -> Resul
         .collect())
 }
 
-/// Adds the deliveries of `events` to every subscribed endpoint to the batch.
+/// Adds the deliveries of `events` to every subscribed endpoint to the batch:
+/// created `now`, due at `due` (the delivery clock).
 pub fn enqueue_into(
     batch: &mut WriteBatch,
     company_id: Uuid,
     subscriptions: &[Subscription],
     events: &[OutgoingEvent],
-    now: DateTime<Utc>,
+    (now, due): (DateTime<Utc>, DateTime<Utc>),
 ) {
     let rows: Vec<(Uuid, &OutgoingEvent)> =
         events.iter().flat_map(|e| subscriptions.iter().filter(|s| s.wants(&e.event_type)).map(move |s| (s.endpoint_id, e))).collect();
@@ -88,7 +89,7 @@ pub fn enqueue_into(
                 Expr::val(event.body.as_str()),
                 Expr::val("PENDING"),
                 Expr::val(0),
-                Expr::val(now),
+                Expr::val(due),
                 Expr::val(now),
             ]);
         }
@@ -102,9 +103,9 @@ pub async fn enqueue(
     company_id: Uuid,
     subscriptions: &[Subscription],
     events: &[OutgoingEvent],
-    now: DateTime<Utc>,
+    times: (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<()> {
     let mut batch = WriteBatch::new(db.get_database_backend());
-    enqueue_into(&mut batch, company_id, subscriptions, events, now);
+    enqueue_into(&mut batch, company_id, subscriptions, events, times);
     batch.execute(db).await
 }

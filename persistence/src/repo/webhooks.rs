@@ -279,10 +279,10 @@ pub async fn record_attempt(db: &impl ConnectionTrait, d: &StoredDelivery) -> Re
 }
 
 /// Queues one more attempt of a delivery, whatever its status.
-pub async fn redeliver(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<Option<StoredDelivery>> {
+pub async fn redeliver(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid, due: DateTime<Utc>) -> Result<Option<StoredDelivery>> {
     delivery::Entity::update_many()
         .col_expr(delivery::Column::Status, Expr::val(DeliveryStatus::Pending.code()))
-        .col_expr(delivery::Column::NextAttemptAt, Expr::val(now))
+        .col_expr(delivery::Column::NextAttemptAt, Expr::val(due))
         .filter(delivery::Column::CompanyId.eq(company_id))
         .filter(delivery::Column::Id.eq(id))
         .exec(db)

@@ -233,7 +233,7 @@ async fn r_wh_2_an_event_of_a_change_that_rolled_back_is_never_sent() {
     endpoint(&app, &token, &receiver.url, &["employee.created"]).await;
     // The outbox written inside a transaction that then rolls back.
     let txn = state.db.conn.begin().await.unwrap();
-    let mut outbox = roster_api::webhooks::Outbox::load(&txn, company).await.unwrap();
+    let mut outbox = roster_api::webhooks::Outbox::load(&txn, company, &state.clock).await.unwrap();
     outbox.emit(roster_api::webhooks::EventType::EmployeeCreated, state.clock.now(), || json!({ "id": "never" }));
     outbox.write(&txn, state.clock.now()).await.unwrap();
     txn.rollback().await.unwrap();
