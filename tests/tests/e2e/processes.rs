@@ -266,7 +266,13 @@ async fn a_graceful_shutdown_leaves_the_run_at_a_batch_boundary_for_the_next_pro
 
 #[tokio::test]
 async fn r_log_6_roster_lifecycle_run_at_an_instant_processes_the_dates_up_to_it() {
-    let (app, _state) = crate::lifecycle::start_at("2027-04-10T09:00:00Z").await;
+    // No runner in the server: the command alone processes the dates (a runner
+    // holding the company's lease would have the command leave it, as it says).
+    let (app, _state) = spawn_app_with_state(|s| {
+        s.runner.enabled = false;
+        s.clock = std::sync::Arc::new(roster_api::clock::Clock::starting_at(crate::lifecycle::at("2027-04-10T09:00:00Z")));
+    })
+    .await;
     let company = app.create_company("Acme").await;
     let token = admin(company);
     crate::lifecycle::policy(&app, &token, "Lunch", "MONTHLY", 5000).await;
