@@ -309,3 +309,20 @@ async fn r_wh_5_forbidden_urls_are_refused_without_a_connection_and_change_nothi
     let types = app.data(&token, "{ webhookEventTypes }", json!({})).await["webhookEventTypes"].as_array().unwrap().len();
     assert_eq!(types, 13);
 }
+
+#[tokio::test]
+async fn r_wh_3_a_redirect_is_not_followed_and_counts_as_a_failure() {
+    let receiver = Receiver::start().await;
+    receiver.status.store(307, Ordering::SeqCst);
+    let (app, _) = webhook_app(|_| {}).await;
+    let company = app.create_company("Acme").await;
+    let token = admin(company);
+    endpoint(&app, &token, &receiver.url, &["employee.created"]).await;
+    app.create_employee(&token, person("a@acme.test")).await;
+    let log =
+        eventually("the delivery failed", || deliveries(&app, &token), |e| e["deliveries"]["edges"][0]["node"]["status"] == "FAILED").await;
+    let node = &log["deliveries"]["edges"][0]["node"];
+    assert_eq!(node["lastStatusCode"], 307);
+    assert_eq!(node["lastError"], "answered 307 Temporary Redirect; redirects are not followed");
+    assert_eq!(receiver.count(), 2, "each attempt reached the receiver once, and nothing followed the redirect");
+}
