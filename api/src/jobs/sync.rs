@@ -216,16 +216,20 @@ fn target(plan: &RowPlan) -> Result<&Employee> {
     plan.target.as_ref().ok_or_else(|| ApiError::Internal(format!("row {} has no planned employee", plan.row_number)))
 }
 
-/// `employee.created`, `employee.invited` (invitations on, R-LOG-7) and the
-/// onboarding's `budget.granted` of a row that onboards.
+/// `employee.created`, `employee.invited` (invitations on, R-LOG-7), the
+/// onboarding's `budget.granted` and, for an onboarding today, `employee.onboarded`.
 fn announce_created(outbox: &mut Outbox, applying: &Applying, employee: &Employee, granted: &[&GrantDue], now: DateTime<Utc>) {
-    let stored = StoredEmployee::written(employee.clone(), now, now);
+    let onboarded = employee.onboarding_date <= applying.today;
+    let stored = StoredEmployee { onboarded_at: onboarded.then_some(now), ..StoredEmployee::written(employee.clone(), now, now) };
     outbox.emit(EventType::EmployeeCreated, now, || employee_data(&stored, applying.today));
     if employee.login_state == LoginState::Invited {
         outbox.emit(EventType::EmployeeInvited, now, || employee_data(&stored, applying.today));
     }
     for grant in granted {
         outbox.emit(EventType::BudgetGranted, now, || grant_data(applying.company_id, employee.id, grant));
+    }
+    if onboarded {
+        outbox.emit(EventType::EmployeeOnboarded, now, || employee_data(&stored, applying.today));
     }
 }
 
@@ -288,7 +292,7 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
         events.push(event);
     }
     if !records.is_empty() {
-        employees::insert_many_into(&mut writes, &new_employees, now);
+        employees::insert_many_into(&mut writes, &new_employees, now, Some(applying.today));
         // Grants follow their employees (foreign key).
         grants::grant_many_into(&mut writes, applying.company_id, &due, now);
         employees::overwrite_many_into(&mut writes, &changed, now);

@@ -51,7 +51,8 @@ async fn audit_change(
     Ok(audit::record(db, &entry).await?)
 }
 
-/// R-IMP-4 and R-LOG-1 on creation; an onboarding today grants its budgets now (R-BUD-2).
+/// R-IMP-4 and R-LOG-1 on creation; an onboarding today grants its budgets and
+/// is announced now (R-BUD-2), so the lifecycle has nothing left to do for it.
 pub async fn create(app: &AppState, caller: &Caller, draft: EmployeeDraft) -> Result<(StoredEmployee, NaiveDate)> {
     let company_id = caller.company_for(Permission::WriteDirectory)?;
     let (company, today) = company_today(app, company_id).await?;
@@ -65,7 +66,7 @@ pub async fn create(app: &AppState, caller: &Caller, draft: EmployeeDraft) -> Re
     let now = app.clock.now();
     let txn = begin(app).await?;
     let mut outbox = Outbox::load(&txn, company_id, &app.clock).await?;
-    let stored = employees::insert(&txn, &employee, now).await?;
+    let stored = employees::insert(&txn, &employee, now, today).await?;
     outbox.emit(EventType::EmployeeCreated, now, || employee_data(&stored, today));
     if employee.login_state == LoginState::Invited {
         outbox.emit(EventType::EmployeeInvited, now, || employee_data(&stored, today));
@@ -76,6 +77,7 @@ pub async fn create(app: &AppState, caller: &Caller, draft: EmployeeDraft) -> Re
         for (employee_id, grant) in grants::grant_many_returning(&txn, company_id, &due, now).await? {
             outbox.emit(EventType::BudgetGranted, now, || grant_data(company_id, employee_id, &grant));
         }
+        outbox.emit(EventType::EmployeeOnboarded, now, || employee_data(&stored, today));
     }
     audit_change(&txn, app, caller, "employee.create", None, &employee).await?;
     outbox.write(&txn, now).await?;

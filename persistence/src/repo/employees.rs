@@ -105,10 +105,15 @@ fn to_domain(m: Model) -> Result<StoredEmployee> {
 }
 
 /// Fails with `Conflict { constraint: "employees_company_email_key" }` when the
-/// company already has that e-mail (R-EMP-1).
-pub async fn insert(db: &impl ConnectionTrait, employee: &Employee, now: DateTime<Utc>) -> Result<StoredEmployee> {
-    insert_many(db, std::slice::from_ref(employee), now).await?;
-    Ok(StoredEmployee::written(employee.clone(), now, now))
+/// company already has that e-mail (R-EMP-1). An employee whose onboarding date
+/// is `today` or before is stored as onboarded now: the caller grants the
+/// onboarding's budgets and announces it in the same transaction (R-LOG-5).
+pub async fn insert(db: &impl ConnectionTrait, employee: &Employee, now: DateTime<Utc>, today: NaiveDate) -> Result<StoredEmployee> {
+    let mut batch = WriteBatch::new(db.get_database_backend());
+    insert_many_into(&mut batch, std::slice::from_ref(employee), now, Some(today));
+    batch.execute(db).await?;
+    let onboarded_at = (employee.onboarding_date <= today).then_some(now);
+    Ok(StoredEmployee { onboarded_at, ..StoredEmployee::written(employee.clone(), now, now) })
 }
 
 /// Every column, in the order `row_values` gives them.
@@ -159,20 +164,26 @@ fn row_values(e: &Employee, created_at: DateTime<Utc>, updated_at: DateTime<Utc>
     ]
 }
 
-/// Inserts many new employees in multi-row statements (an import's onboardings).
+/// Inserts many new employees in multi-row statements, none processed by the
+/// lifecycle yet (tools and tests that make a directory).
 pub async fn insert_many(db: &impl ConnectionTrait, employees: &[Employee], now: DateTime<Utc>) -> Result<()> {
     let mut batch = WriteBatch::new(db.get_database_backend());
-    insert_many_into(&mut batch, employees, now);
+    insert_many_into(&mut batch, employees, now, None);
     batch.execute(db).await
 }
 
-/// `insert_many`, added to a batch to run later.
-pub fn insert_many_into(batch: &mut WriteBatch, employees: &[Employee], now: DateTime<Utc>) {
+/// `insert_many`, added to a batch to run later. With `onboarded_by`, those whose
+/// onboarding date is on or before it are stored as onboarded `now` (the caller
+/// grants and announces it in the same transaction), so the lifecycle has
+/// nothing left to do for them.
+pub fn insert_many_into(batch: &mut WriteBatch, employees: &[Employee], now: DateTime<Utc>, onboarded_by: Option<NaiveDate>) {
+    let columns = COLUMNS.into_iter().chain([Column::OnboardedAt]);
     for chunk in employees.chunks(200) {
         let mut insert = Query::insert();
-        insert.into_table(Entity).columns(COLUMNS);
+        insert.into_table(Entity).columns(columns.clone());
         for e in chunk {
-            insert.values_panic(row_values(e, now, now, batch.backend()));
+            let onboarded = onboarded_by.filter(|today| e.onboarding_date <= *today).map(|_| now);
+            insert.values_panic(row_values(e, now, now, batch.backend()).into_iter().chain([Expr::val(onboarded)]));
         }
         batch.push(&insert);
     }
