@@ -119,9 +119,7 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
         }
         let now = app.clock.wall();
         let txn = begin(app).await?;
-        for delivery in &done {
-            webhooks::record_attempt(&txn, delivery).await?;
-        }
+        webhooks::record_attempts(&txn, &done).await?;
         // Deliveries taken but not sent (the endpoint was disabled) wait, due.
         webhooks::release_held(&txn, endpoint_id, now).await?;
         endpoint.updated_at = now;

@@ -263,18 +263,54 @@ pub async fn due_deliveries(db: &impl ConnectionTrait, endpoint_id: Uuid, now: D
     query.all(db).await?.into_iter().map(delivery_from).collect()
 }
 
-/// Records an attempt's outcome on the delivery.
-pub async fn record_attempt(db: &impl ConnectionTrait, d: &StoredDelivery) -> Result<()> {
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::val(d.status.code()))
-        .col_expr(delivery::Column::Attempts, Expr::val(d.attempts))
-        .col_expr(delivery::Column::LastStatusCode, Expr::val(d.last_status_code))
-        .col_expr(delivery::Column::LastError, Expr::val(d.last_error.clone()))
-        .col_expr(delivery::Column::NextAttemptAt, Expr::val(d.next_attempt_at))
-        .col_expr(delivery::Column::DeliveredAt, Expr::val(d.delivered_at))
-        .filter(delivery::Column::Id.eq(d.id))
-        .exec(db)
-        .await?;
+/// Records the outcomes of many attempts in multi-row statements (an upsert on
+/// the delivery's id that changes only the attempt's columns).
+pub async fn record_attempts(db: &impl ConnectionTrait, done: &[StoredDelivery]) -> Result<()> {
+    use delivery::Column as C;
+    use sea_orm::sea_query::{OnConflict, Query};
+    for chunk in done.chunks(200) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(delivery::Entity)
+            .columns([
+                C::Id,
+                C::CompanyId,
+                C::EndpointId,
+                C::EventId,
+                C::EventType,
+                C::Payload,
+                C::Status,
+                C::Attempts,
+                C::LastStatusCode,
+                C::LastError,
+                C::NextAttemptAt,
+                C::CreatedAt,
+                C::DeliveredAt,
+            ])
+            .on_conflict(
+                OnConflict::column(C::Id)
+                    .update_columns([C::Status, C::Attempts, C::LastStatusCode, C::LastError, C::NextAttemptAt, C::DeliveredAt])
+                    .to_owned(),
+            );
+        for d in chunk {
+            insert.values_panic([
+                Expr::val(d.id),
+                Expr::val(d.company_id),
+                Expr::val(d.endpoint_id),
+                Expr::val(d.event_id),
+                Expr::val(d.event_type.as_str()),
+                Expr::val(d.payload.as_str()),
+                Expr::val(d.status.code()),
+                Expr::val(d.attempts),
+                Expr::val(d.last_status_code),
+                Expr::val(d.last_error.clone()),
+                Expr::val(d.next_attempt_at),
+                Expr::val(d.created_at),
+                Expr::val(d.delivered_at),
+            ]);
+        }
+        db.execute(&insert).await?;
+    }
     Ok(())
 }
 

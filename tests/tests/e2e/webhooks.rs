@@ -138,7 +138,7 @@ async fn r_wh_1_r_wh_2_every_change_arrives_signed_in_the_apis_own_shape() {
         assert!(metrics.contains(line), "{line} in {metrics}");
     }
     assert!(metrics.contains("roster_webhook_attempts_total{outcome=\"delivered\",attempt=\"1\"}"));
-    assert!(metrics.contains("roster_lifecycle_work_total{kind=\"onboarding\"}"));
+    assert!(metrics.contains("roster_lifecycle_work_total{kind=\"date\"}"));
 }
 
 #[tokio::test]
