@@ -47,6 +47,9 @@ struct Args {
     /// answering 200), to compare the sync with and without one.
     #[arg(long)]
     webhook: bool,
+    /// With --webhook: deliver nothing during the sync (deliveries left to another replica).
+    #[arg(long)]
+    no_delivery: bool,
 }
 
 /// Resets the peak RSS (Linux: clear_refs 5) so each phase measures its own.
@@ -345,6 +348,9 @@ async fn run_once(args: &Args, file: &Path, existing: &Path, dir: &Path, run: us
         ..roster_api::Settings::new(&database_url, auth)
     };
     settings.webhooks.allow_loopback = true;
+    if args.no_delivery {
+        settings.runner.delivery_concurrency = 0;
+    }
     let app = roster_api::startup::connect(settings).await.expect("connect");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let runner = spawn_runner(app.clone(), stopped);

@@ -156,7 +156,8 @@ pub struct RunnerSettings {
     pub concurrency: usize,
     /// Companies whose lifecycle this process works on at the same time.
     pub lifecycle_concurrency: usize,
-    /// Webhook endpoints this process delivers to at the same time.
+    /// Webhook endpoints this process delivers to at the same time (0: none,
+    /// other replicas deliver).
     pub delivery_concurrency: usize,
     /// A run whose lease is not renewed for this long is taken over.
     pub lease: Duration,

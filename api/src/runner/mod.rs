@@ -28,13 +28,14 @@ pub enum Kind {
 impl Kind {
     const ALL: [Kind; 3] = [Kind::Import, Kind::Lifecycle, Kind::Deliveries];
 
+    /// Slots of this kind in this process; 0 leaves the kind to other replicas
+    /// (imports always get one).
     fn slots(self, app: &AppState) -> usize {
         match self {
-            Kind::Import => app.runner.concurrency,
+            Kind::Import => app.runner.concurrency.max(1),
             Kind::Lifecycle => app.runner.lifecycle_concurrency,
             Kind::Deliveries => app.runner.delivery_concurrency,
         }
-        .max(1)
     }
 }
 
