@@ -143,6 +143,11 @@ async fn r_imp_1_to_16_an_xlsx_goes_from_upload_to_sync_and_a_reimport_changes_n
     let synced = app.wait_for(&admin, &id, "COMPLETED").await;
     assert_eq!(synced["summary"], json!({ "total": 7, "onboarding": 4, "update": 0, "noChange": 0, "error": 3, "conflict": 0 }));
     assert_eq!(app.employee_count(&admin).await, 4);
+    // R-LOG-4: one EMPLOYEES_ADDED for the whole sync, not one per row.
+    let notes = app.data(&admin, "{ notifications { totalCount edges { node { kind data } } } }", json!({})).await;
+    assert_eq!(notes["notifications"]["totalCount"], 1);
+    assert_eq!(notes["notifications"]["edges"][0]["node"]["kind"], "EMPLOYEES_ADDED");
+    assert_eq!(notes["notifications"]["edges"][0]["node"]["data"]["count"], 4);
     let anna = app
         .data(
             &admin,
