@@ -144,12 +144,12 @@ pub async fn run_company(app: &AppState, company_id: Uuid, stop: &(dyn Fn() -> b
     let dates = dates_to_process(through, today);
     if dates.is_empty() {
         // Every date is processed; only employees created or changed since are due.
-        tally.onboarded += onboard(app, &company, &policies, today, &mut tally).await?;
+        onboard(app, &company, &policies, today, &mut tally).await?;
         tally.deactivated += deactivate(app, &company, today).await?;
         return Ok(tally);
     }
     for date in dates {
-        tally.onboarded += onboard(app, &company, &policies, date, &mut tally).await?;
+        onboard(app, &company, &policies, date, &mut tally).await?;
         if date.day() == 1 {
             tally.grants += grant_monthly(app, &company, &policies, date).await?;
         }
@@ -167,12 +167,11 @@ pub async fn run_company(app: &AppState, company_id: Uuid, stop: &(dyn Fn() -> b
 /// Onboards every employee whose onboarding date is on or before `date` (R-BUD-2):
 /// the onboarding's grants (none on or after an offboarding date), `onboardedAt`,
 /// `employee.onboarded` and `budget.granted`.
-async fn onboard(app: &AppState, company: &Company, policies: &[BudgetPolicy], date: NaiveDate, tally: &mut Tally) -> Result<u64> {
-    let mut onboarded = 0;
+async fn onboard(app: &AppState, company: &Company, policies: &[BudgetPolicy], date: NaiveDate, tally: &mut Tally) -> Result<()> {
     loop {
         let due = lifecycle::to_onboard(&app.db.conn, company.id, date, BATCH).await?;
         if due.is_empty() {
-            return Ok(onboarded);
+            return Ok(());
         }
         let now = app.clock.now();
         let txn = begin(app).await?;
@@ -197,12 +196,12 @@ async fn onboard(app: &AppState, company: &Company, policies: &[BudgetPolicy], d
         outbox.write(&txn, now).await?;
         commit(txn).await?;
         tally.grants += made.len() as u64;
+        tally.onboarded += marked.len() as u64;
         crate::metrics::lifecycle_work("onboarding", marked.len() as u64);
         crate::metrics::lifecycle_work("grant", made.len() as u64);
-        onboarded += marked.len() as u64;
         if marked.is_empty() {
             // Another runner onboarded them between the read and the update.
-            return Ok(onboarded);
+            return Ok(());
         }
     }
 }

@@ -156,12 +156,6 @@ pub fn monthly_grants(policies: &[BudgetPolicy], group_id: Option<Uuid>, first_o
         .collect()
 }
 
-/// Whether the first of a month grants monthly budgets to an employee with these
-/// dates (R-BUD-3): onboarded before it, and not offboarded on or before it.
-pub fn monthly_due(first_of_month: NaiveDate, onboarding: NaiveDate, offboarding: Option<NaiveDate>) -> bool {
-    first_of_month.day() == 1 && onboarding < first_of_month && offboarding.is_none_or(|off| first_of_month < off)
-}
-
 /// The period a date's monthly grant belongs to (`YYYY-MM`).
 pub fn period_of(date: NaiveDate) -> String {
     month_period(date)

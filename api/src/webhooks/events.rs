@@ -175,14 +175,6 @@ impl Outbox {
         self.events.push(OutgoingEvent { id: Uuid::now_v7(), event_type: event_type.as_str().to_string(), body: body.to_string() });
     }
 
-    pub fn len(&self) -> usize {
-        self.events.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
-    }
-
     /// Writes the deliveries now, on `db` (the change's transaction).
     pub async fn write(&mut self, db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), RepoError> {
         let events = std::mem::take(&mut self.events);

@@ -21,13 +21,8 @@ pub struct StoredGrant {
 }
 
 /// R-BUD-4: inserts each grant unless that employee, policy and period already
-/// has one; returns how many were new. Safe to call again after a crash or retry.
-pub async fn grant(db: &impl ConnectionTrait, company_id: Uuid, employee_id: Uuid, due: &[GrantDue], now: DateTime<Utc>) -> Result<u64> {
-    let due: Vec<(Uuid, GrantDue)> = due.iter().map(|g| (employee_id, g.clone())).collect();
-    grant_many(db, company_id, &due, now).await
-}
-
-/// `grant` for many employees at once, in multi-row statements.
+/// has one, in multi-row statements; returns how many were new. Safe to call
+/// again after a crash or retry.
 pub async fn grant_many(db: &impl ConnectionTrait, company_id: Uuid, due: &[(Uuid, GrantDue)], now: DateTime<Utc>) -> Result<u64> {
     let mut inserted = 0;
     for chunk in due.chunks(500) {

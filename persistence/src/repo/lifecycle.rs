@@ -85,28 +85,29 @@ async fn earliest(
 /// Employees whose onboarding date is on or before `date` and not processed,
 /// by onboarding date: at most `limit`.
 pub async fn to_onboard(db: &impl ConnectionTrait, company_id: Uuid, date: NaiveDate, limit: u64) -> Result<Vec<StoredEmployee>> {
-    employee::Entity::find()
-        .filter(employee::Column::CompanyId.eq(company_id))
-        .filter(employee::Column::OnboardedAt.is_null())
-        .filter(employee::Column::OnboardingDate.lte(date))
-        .order_by_asc(employee::Column::OnboardingDate)
-        .order_by_asc(employee::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(stored_from_model)
-        .collect()
+    due(db, company_id, (employee::Column::OnboardingDate, employee::Column::OnboardedAt), date, limit).await
 }
 
 /// Employees whose offboarding date is on or before `date` and not deactivated yet.
 pub async fn to_deactivate(db: &impl ConnectionTrait, company_id: Uuid, date: NaiveDate, limit: u64) -> Result<Vec<StoredEmployee>> {
+    due(db, company_id, (employee::Column::OffboardingDate, employee::Column::DeactivatedAt), date, limit).await
+}
+
+/// Employees whose `date_column` is on or before `date` and whose `done` is not
+/// set: the rows of one partial index, in date order.
+async fn due(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+    (date_column, done): (employee::Column, employee::Column),
+    date: NaiveDate,
+    limit: u64,
+) -> Result<Vec<StoredEmployee>> {
     employee::Entity::find()
         .filter(employee::Column::CompanyId.eq(company_id))
-        .filter(employee::Column::DeactivatedAt.is_null())
-        .filter(employee::Column::OffboardingDate.is_not_null())
-        .filter(employee::Column::OffboardingDate.lte(date))
-        .order_by_asc(employee::Column::OffboardingDate)
+        .filter(done.is_null())
+        .filter(date_column.is_not_null())
+        .filter(date_column.lte(date))
+        .order_by_asc(date_column)
         .order_by_asc(employee::Column::Id)
         .limit(limit)
         .all(db)

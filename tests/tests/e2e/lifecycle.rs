@@ -219,26 +219,8 @@ async fn r_log_3_r_log_4_deactivation_on_a_dst_night_notifies_with_the_periods_b
 /// Employees written straight into the database (as the benchmark does), each
 /// onboarded on `onboarding`, for the tests that need many.
 pub async fn many_employees(state: &AppState, company: Uuid, n: usize, onboarding: NaiveDate, created: DateTime<Utc>) {
-    let people: Vec<roster_domain::Employee> = (0..n)
-        .map(|i| roster_domain::Employee {
-            id: Uuid::now_v7(),
-            company_id: company,
-            email: roster_domain::EmailAddress::parse(&format!("p{i:05}@acme.test")).unwrap(),
-            first_name: "P".into(),
-            last_name: format!("N{i}"),
-            prefix: None,
-            onboarding_date: onboarding,
-            offboarding_date: None,
-            birthday: None,
-            work_anniversary: None,
-            language: roster_domain::Language::En,
-            company_group_id: None,
-            phone: None,
-            custom_fields: Default::default(),
-            login_state: roster_domain::LoginState::NotInvited,
-            version: 1,
-        })
-        .collect();
+    let people: Vec<roster_domain::Employee> =
+        (0..n).map(|i| roster_domain::Employee { onboarding_date: onboarding, ..crate::lookups::person(company, i) }).collect();
     roster_persistence::repo::employees::insert_many(&state.db.conn, &people, created).await.unwrap();
 }
 
@@ -409,22 +391,9 @@ async fn check_case(app: &TestApp, state: &AppState, start: NaiveDate, case: &Ca
         .iter()
         .enumerate()
         .map(|(i, (on, off))| roster_domain::Employee {
-            id: Uuid::now_v7(),
-            company_id: company,
-            email: roster_domain::EmailAddress::parse(&format!("p{i}@prop.test")).unwrap(),
-            first_name: "P".into(),
-            last_name: "Q".into(),
-            prefix: None,
             onboarding_date: start + chrono::Duration::days(*on),
             offboarding_date: off.map(|d| start + chrono::Duration::days(d)),
-            birthday: None,
-            work_anniversary: None,
-            language: roster_domain::Language::En,
-            company_group_id: None,
-            phone: None,
-            custom_fields: Default::default(),
-            login_state: roster_domain::LoginState::NotInvited,
-            version: 1,
+            ..crate::lookups::person(company, i)
         })
         .collect();
     roster_persistence::repo::employees::insert_many(&state.db.conn, &people, noon(0)).await.unwrap();
