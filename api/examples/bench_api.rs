@@ -72,6 +72,7 @@ fn person(company_id: Uuid, group: Option<Uuid>, i: usize) -> Employee {
         phone: None,
         custom_fields: Default::default(),
         login_state: LoginState::NotInvited,
+        hr: Default::default(),
         version: 1,
     }
 }

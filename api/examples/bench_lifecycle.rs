@@ -66,6 +66,7 @@ fn person(company_id: Uuid, i: usize, onboarding: NaiveDate) -> Employee {
         phone: None,
         custom_fields: Default::default(),
         login_state: LoginState::NotInvited,
+        hr: Default::default(),
         version: 1,
     }
 }

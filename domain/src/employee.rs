@@ -61,8 +61,23 @@ pub struct Employee {
     pub phone: Option<String>,
     pub custom_fields: BTreeMap<String, String>,
     pub login_state: LoginState,
+    /// What an HR system brings (R-HRIS-*); empty for an employee no HR record is linked to.
+    pub hr: HrFields,
     /// Bumped on every change, so a plan made on an older version is detected (R-IMP-11).
     pub version: i64,
+}
+
+/// An employee's link to the HR system and the fields only it fills.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HrFields {
+    /// The HR system's id of the linked record (R-HRIS-2).
+    pub hris_id: Option<String>,
+    /// The HR id of the supervisor, who is the manager (R-HRIS-11).
+    pub manager_hris_id: Option<String>,
+    pub cost_center_id: Option<Uuid>,
+    pub legal_entity_id: Option<Uuid>,
+    /// False once an HR sync changed the phone, until it is verified (R-HRIS-5).
+    pub phone_unverified: bool,
 }
 
 /// A new employee as a form or a row gives it, before any rule is checked.
@@ -80,6 +95,7 @@ pub struct EmployeeDraft {
     pub company_group_id: Option<Uuid>,
     pub phone: Option<String>,
     pub custom_fields: BTreeMap<String, String>,
+    pub hr: HrFields,
 }
 
 /// A draft that passed every rule; `into_employee` gives it an identity.
@@ -98,7 +114,7 @@ impl NewEmployee {
 
 /// A change to an existing employee; `None` leaves a field as it is, and for the
 /// optional fields `Some(None)` clears it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmployeeChanges {
     pub email: Option<String>,
     pub first_name: Option<String>,
@@ -111,6 +127,8 @@ pub struct EmployeeChanges {
     pub company_group_id: Option<Option<Uuid>>,
     pub phone: Option<Option<String>>,
     pub custom_fields: Option<BTreeMap<String, String>>,
+    /// The HR fields as a whole, set only by an HR sync.
+    pub hr: Option<HrFields>,
 }
 
 /// Context every rule needs: the company's today, default language and groups.
@@ -233,6 +251,7 @@ impl EmployeeDraft {
                 phone,
                 custom_fields: self.custom_fields,
                 login_state: LoginState::NotInvited,
+                hr: self.hr,
                 version: 1,
             })
         })
@@ -293,6 +312,13 @@ impl Employee {
         }
         if let Some(raw) = changes.phone {
             next.phone = optional_text("phone", raw, MAX_PHONE, &mut v);
+        }
+        if let Some(hr) = changes.hr {
+            next.hr = HrFields { phone_unverified: self.hr.phone_unverified, ..hr };
+        }
+        // R-HRIS-5: a phone the HR system changed is verified again at next login.
+        if source == ChangeSource::Hris && next.phone != self.phone {
+            next.hr.phone_unverified = next.phone.is_some();
         }
         if let Some(date) = changes.onboarding_date.filter(|d| *d != self.onboarding_date) {
             if source.is_support() {

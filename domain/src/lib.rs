@@ -18,7 +18,7 @@ pub use budget::{BudgetKind, BudgetPolicy, Currency, GrantDue, Money};
 pub use company::{Company, CompanyName, CompanySettings, ReportingPrefix, TimeZoneName};
 pub use company_group::{CompanyGroup, GroupName};
 pub use email::EmailAddress;
-pub use employee::{ChangeSource, Employee, EmployeeChanges, EmployeeDraft, LoginState, NewEmployee, RuleContext};
+pub use employee::{ChangeSource, Employee, EmployeeChanges, EmployeeDraft, HrFields, LoginState, NewEmployee, RuleContext};
 pub use error::{DomainError, Violation, ViolationCode};
 pub use language::Language;
 pub use lifecycle::{EmployeeStatus, can_log_in, dates_to_process};

@@ -12,6 +12,7 @@ mod m20261123_000005_create_imports;
 mod m20261202_000006_keyset_indexes;
 mod m20261202_000007_employee_search;
 mod m20261202_000008_lifecycle;
+mod m20261202_000009_hris;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_keyset_indexes::Migration),
             Box::new(m20261202_000007_employee_search::Migration),
             Box::new(m20261202_000008_lifecycle::Migration),
+            Box::new(m20261202_000009_hris::Migration),
         ]
     }
 }

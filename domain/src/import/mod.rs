@@ -11,6 +11,7 @@ pub mod mapping;
 pub mod normalize;
 pub mod plan;
 pub mod report;
+pub mod source;
 pub mod validate;
 
 pub use cell::Cell;
@@ -19,4 +20,5 @@ pub use issue::{RowIssue, Severity};
 pub use job::{JobStatus, NotAllowed, RunMode, RunStatus};
 pub use mapping::{ColumnMapping, MappingError};
 pub use plan::{Event, FieldChange, Planner, RowPlan, Summary};
-pub use validate::{GroupIndex, ParsedRow};
+pub use source::{ImportSource, SourcePolicy, SourceRecord, Standing};
+pub use validate::GroupIndex;

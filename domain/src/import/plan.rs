@@ -6,13 +6,15 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::issue::RowIssue;
-use super::validate::{GroupIndex, ParsedRow};
+use super::issue::{RowIssue, Severity};
+use super::source::{SourcePolicy, SourceRecord, Standing};
+use super::validate::GroupIndex;
 use crate::budget::{BudgetPolicy, GrantDue, onboarding_grants};
 use crate::email::EmailAddress;
-use crate::employee::{ChangeSource, Employee, EmployeeChanges, EmployeeDraft, RuleContext};
+use crate::employee::{ChangeSource, Employee, EmployeeDraft, LoginState, RuleContext};
 use crate::error::{DomainError, ViolationCode};
 use crate::language::Language;
+use crate::lifecycle::EmployeeStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Event {
@@ -24,6 +26,8 @@ pub enum Event {
     Conflict,
     Deactivation,
     Unmatched,
+    /// R-HRIS-13: a deactivated employee rehired in the HR system.
+    Reactivation,
 }
 
 impl Event {
@@ -37,6 +41,7 @@ impl Event {
             Self::Conflict => "CONFLICT",
             Self::Deactivation => "DEACTIVATION",
             Self::Unmatched => "UNMATCHED",
+            Self::Reactivation => "REACTIVATION",
         }
     }
 
@@ -50,6 +55,7 @@ impl Event {
             Self::Conflict,
             Self::Deactivation,
             Self::Unmatched,
+            Self::Reactivation,
         ]
         .into_iter()
         .find(|e| e.code() == code)
@@ -57,7 +63,7 @@ impl Event {
 
     /// Whether a sync writes anything for this event.
     pub fn changes_directory(self) -> bool {
-        matches!(self, Self::Onboarding | Self::Update | Self::Offboarding)
+        matches!(self, Self::Onboarding | Self::Update | Self::Offboarding | Self::Deactivation | Self::Reactivation)
     }
 }
 
@@ -98,6 +104,7 @@ pub struct Summary {
     pub conflict: u64,
     pub deactivation: u64,
     pub unmatched: u64,
+    pub reactivation: u64,
 }
 
 impl Summary {
@@ -112,11 +119,12 @@ impl Summary {
             Event::Conflict => &mut self.conflict,
             Event::Deactivation => &mut self.deactivation,
             Event::Unmatched => &mut self.unmatched,
+            Event::Reactivation => &mut self.reactivation,
         } += 1;
     }
 }
 
-/// Plans rows in file order; remembers e-mails seen so far (R-IMP-13).
+/// Plans a source's records in order; remembers e-mails seen so far (R-IMP-13).
 pub struct Planner<'a> {
     pub today: NaiveDate,
     pub company_id: Uuid,
@@ -124,10 +132,12 @@ pub struct Planner<'a> {
     pub send_invitations: bool,
     pub policies: &'a [BudgetPolicy],
     pub groups: &'a GroupIndex,
+    pub policy: SourcePolicy,
     seen: HashMap<EmailAddress, u32>,
 }
 
 impl<'a> Planner<'a> {
+    /// A planner for a file (`SourcePolicy::FILE`); `with_policy` for another source.
     pub fn new(
         today: NaiveDate,
         company_id: Uuid,
@@ -136,7 +146,12 @@ impl<'a> Planner<'a> {
         policies: &'a [BudgetPolicy],
         groups: &'a GroupIndex,
     ) -> Self {
-        Self { today, company_id, default_language, send_invitations, policies, groups, seen: HashMap::new() }
+        Self { today, company_id, default_language, send_invitations, policies, groups, policy: SourcePolicy::FILE, seen: HashMap::new() }
+    }
+
+    pub fn with_policy(mut self, policy: SourcePolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// Records that an e-mail appeared on an earlier row not planned here (a
@@ -145,11 +160,11 @@ impl<'a> Planner<'a> {
         self.seen.entry(email).or_insert(row_number);
     }
 
-    /// Plans one row against the employee with its e-mail, if any. `new_id` is
-    /// the id an onboarding gets, fixed now so the sync writes exactly this plan.
-    pub fn plan(&mut self, row: ParsedRow, existing: Option<&Employee>, new_id: Uuid) -> RowPlan {
-        let mut issues = row.issues.clone();
-        if let Some(email) = &row.email {
+    /// Plans one record against the employee it matched, if any. `new_id` is the
+    /// id an onboarding gets, fixed now so the sync writes exactly this plan.
+    pub fn plan(&mut self, record: SourceRecord, existing: Option<&Employee>, new_id: Uuid) -> RowPlan {
+        let mut issues = record.issues.clone();
+        if let Some(email) = &record.email {
             if let Some(first) = self.seen.get(email) {
                 issues.push(RowIssue::error(
                     "email",
@@ -158,19 +173,25 @@ impl<'a> Planner<'a> {
                     format!("{email} already appears on row {first}; each employee may appear once"),
                 ));
             } else {
-                self.seen.insert(email.clone(), row.row_number);
+                self.seen.insert(email.clone(), record.row_number);
             }
         }
-        let groups = self.groups;
-        let ctx = RuleContext { today: self.today, default_language: self.default_language, group_exists: &|_| true };
-        let outcome = match existing {
-            None => self.onboard(&row, &ctx, new_id),
-            Some(current) => update(&row, current, &ctx),
-        };
+        if let (Some(current), Some(email)) = (existing, &record.email)
+            && *email != current.email
+        {
+            // R-HRIS-5, R-EMP-5: matched by the HR id; the e-mail stays as it is.
+            issues.push(RowIssue {
+                field: Some("email".into()),
+                header: None,
+                code: "EMAIL_DISCREPANCY".into(),
+                message: format!("the HR system has {email} for {}; the e-mail is kept, change it by hand if it is right", current.email),
+                severity: Severity::Warning,
+            });
+        }
         let mut plan = RowPlan {
-            row_number: row.row_number,
+            row_number: record.row_number,
             event: Event::Error,
-            values: row.values,
+            values: record.values.clone(),
             issues,
             changes: Vec::new(),
             budgets: Vec::new(),
@@ -178,18 +199,42 @@ impl<'a> Planner<'a> {
             seen_version: existing.map(|e| e.version),
             target: None,
         };
+        if record.standing == Standing::Excluded {
+            plan.event = Event::NoChange;
+            return plan;
+        }
+        let ctx = RuleContext { today: self.today, default_language: self.default_language, group_exists: &|_| true };
+        let outcome = match existing {
+            None if self.policy.drives_lifecycle && self.leaves(&record) => {
+                plan.issues.push(RowIssue {
+                    field: None,
+                    header: None,
+                    code: "NOT_EMPLOYED".into(),
+                    message: "the HR record is no longer employed and has no employee here; nobody is created".into(),
+                    severity: Severity::Warning,
+                });
+                plan.event = Event::NoChange;
+                return plan;
+            }
+            None => self.onboard(&record, &ctx, new_id),
+            Some(current) if self.policy.drives_lifecycle => self.follow(&record, current, &ctx),
+            Some(current) => update(&record, current, self.policy, &ctx),
+        };
         match outcome {
             Err(err) => merge(&mut plan.issues, err),
             Ok(_) if plan.issues.iter().any(RowIssue::is_error) => {}
             Ok(target) => {
-                plan.changes = diff(existing, &target, groups);
+                plan.changes = diff(existing, &target, self.groups);
+                let deactivated = |e: &Employee| e.status(self.today) == EmployeeStatus::Deactivated;
                 plan.event = match existing {
                     None => Event::Onboarding,
                     Some(current) if *current == target => Event::NoChange,
+                    Some(current) if deactivated(current) && !deactivated(&target) => Event::Reactivation,
+                    Some(current) if !deactivated(current) && deactivated(&target) => Event::Deactivation,
                     Some(current) if current.offboarding_date != target.offboarding_date => Event::Offboarding,
                     Some(_) => Event::Update,
                 };
-                if plan.event == Event::Onboarding {
+                if matches!(plan.event, Event::Onboarding | Event::Reactivation) {
                     plan.budgets = onboarding_grants(self.policies, target.company_group_id, target.onboarding_date);
                     plan.employee_id = Some(target.id);
                 }
@@ -199,48 +244,127 @@ impl<'a> Planner<'a> {
         plan
     }
 
-    fn onboard(&self, row: &ParsedRow, ctx: &RuleContext<'_>, new_id: Uuid) -> Result<Employee, DomainError> {
-        let draft = EmployeeDraft {
-            email: row.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default(),
-            first_name: row.first_name.clone().unwrap_or_default(),
-            last_name: row.last_name.clone().unwrap_or_default(),
-            prefix: row.prefix.clone(),
-            onboarding_date: row.onboarding_date,
-            offboarding_date: row.offboarding_date,
-            birthday: row.birthday,
-            work_anniversary: row.work_anniversary,
-            language: row.language,
-            company_group_id: row.company_group_id,
-            phone: None,
-            custom_fields: row.custom_fields.clone(),
+    /// R-HRIS-4/9: an employee the source did not list. A linked one vanished from
+    /// the HR system and is deactivated; an unlinked one is reported, never changed.
+    /// `None` for one deactivated already.
+    pub fn plan_unlisted(&self, employee: &Employee, row_number: u32) -> Option<RowPlan> {
+        if employee.status(self.today) == EmployeeStatus::Deactivated {
+            return None;
+        }
+        let mut plan = RowPlan {
+            row_number,
+            event: Event::Unmatched,
+            values: [("email".to_string(), employee.email.as_str().to_string())].into(),
+            issues: Vec::new(),
+            changes: Vec::new(),
+            budgets: Vec::new(),
+            employee_id: Some(employee.id),
+            seen_version: Some(employee.version),
+            target: None,
         };
+        if let Some(hris_id) = &employee.hr.hris_id {
+            plan.values.insert("hrisId".into(), hris_id.clone());
+            let mut target = employee.clone();
+            target.offboarding_date = Some(self.today);
+            target.version += 1;
+            plan.changes = diff(Some(employee), &target, self.groups);
+            plan.event = Event::Deactivation;
+            plan.target = Some(target);
+        }
+        Some(plan)
+    }
+
+    /// R-HRIS-12: a record the source no longer employs, or whose last day is reached.
+    fn leaves(&self, record: &SourceRecord) -> bool {
+        record.standing == Standing::Inactive || record.offboarding_date.is_some_and(|d| d <= self.today)
+    }
+
+    fn onboard(&self, record: &SourceRecord, ctx: &RuleContext<'_>, new_id: Uuid) -> Result<Employee, DomainError> {
+        let f = record.fields.clone();
+        let mut draft = EmployeeDraft {
+            email: record.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default(),
+            first_name: f.first_name.unwrap_or_default(),
+            last_name: f.last_name.unwrap_or_default(),
+            prefix: f.prefix.flatten(),
+            onboarding_date: f.onboarding_date,
+            offboarding_date: record.offboarding_date,
+            birthday: f.birthday.flatten(),
+            work_anniversary: f.work_anniversary.flatten(),
+            language: f.language,
+            company_group_id: f.company_group_id.flatten(),
+            phone: f.phone.flatten(),
+            custom_fields: f.custom_fields.unwrap_or_default(),
+            hr: f.hr.unwrap_or_default(),
+        };
+        if self.policy.drives_lifecycle {
+            // R-HRIS-12: a hire date in the past onboards today and is the work anniversary.
+            if let Some(hired) = draft.onboarding_date.filter(|d| *d < self.today) {
+                draft.work_anniversary = draft.work_anniversary.or(Some(hired));
+                draft.onboarding_date = Some(self.today);
+            }
+            draft.hr.phone_unverified = draft.phone.is_some();
+        }
         Ok(draft.validate(ctx)?.identify(new_id, self.company_id, self.send_invitations).into_employee())
+    }
+
+    /// An HR record applied to its employee (R-HRIS-5, R-HRIS-9, R-HRIS-12/13):
+    /// its fields overwrite, its standing and last day decide the dates.
+    fn follow(&self, record: &SourceRecord, current: &Employee, ctx: &RuleContext<'_>) -> Result<Employee, DomainError> {
+        let today = self.today;
+        let was_deactivated = current.status(today) == EmployeeStatus::Deactivated;
+        let mut fields = record.fields.clone();
+        let hired = fields.onboarding_date.take();
+        if fields.work_anniversary == Some(None) {
+            fields.work_anniversary = None;
+        }
+        if self.leaves(record) {
+            let mut next = current.apply(fields, ChangeSource::Hris, ctx)?;
+            if !was_deactivated {
+                next.offboarding_date = Some(today);
+            }
+            return Ok(bump(current, next));
+        }
+        if was_deactivated {
+            // R-HRIS-13: a rehire reactivates the same employee from the new hire date.
+            let mut base = current.clone();
+            base.offboarding_date = None;
+            base.onboarding_date = hired.filter(|d| *d > today).unwrap_or(today);
+            base.login_state = if self.send_invitations { LoginState::Invited } else { LoginState::NotInvited };
+            let mut next = base.apply(fields, ChangeSource::Hris, ctx)?;
+            next.offboarding_date = record.offboarding_date;
+            return Ok(bump(current, next));
+        }
+        // A pending employee follows a moved hire date; an onboarded one keeps its date.
+        fields.onboarding_date = hired.filter(|d| *d >= today && !current.is_onboarded(today) && *d != current.onboarding_date);
+        let applied = current.apply(fields, ChangeSource::Hris, ctx)?;
+        if applied.offboarding_date == record.offboarding_date {
+            return Ok(applied);
+        }
+        applied.schedule_offboarding(record.offboarding_date, today).map(|next| bump(current, next))
     }
 }
 
-/// An import updates what the row fills in; an empty cell leaves a field as it
-/// is (R-IMP-14 in spirit: a file never removes what it does not mention).
-fn update(row: &ParsedRow, current: &Employee, ctx: &RuleContext<'_>) -> Result<Employee, DomainError> {
-    let custom_fields = (!row.custom_fields.is_empty()).then(|| {
+/// `next` with a version after `current`'s when it differs (changes made beside `apply`).
+fn bump(current: &Employee, mut next: Employee) -> Employee {
+    next.version = current.version;
+    if next != *current {
+        next.version = current.version + 1;
+    }
+    next
+}
+
+/// A file updates what the row fills in; an empty cell leaves a field as it is
+/// (R-IMP-14 in spirit: a file never removes what it does not mention).
+fn update(record: &SourceRecord, current: &Employee, policy: SourcePolicy, ctx: &RuleContext<'_>) -> Result<Employee, DomainError> {
+    let mut changes = record.fields.clone();
+    changes.email = None;
+    changes.custom_fields = changes.custom_fields.map(|given| {
         let mut merged = current.custom_fields.clone();
-        merged.extend(row.custom_fields.clone());
+        merged.extend(given);
         merged
     });
-    let changes = EmployeeChanges {
-        email: None,
-        first_name: row.first_name.clone(),
-        last_name: row.last_name.clone(),
-        prefix: row.prefix.clone().map(Some),
-        onboarding_date: row.onboarding_date,
-        birthday: row.birthday.map(Some),
-        work_anniversary: row.work_anniversary.map(Some),
-        language: row.language,
-        company_group_id: row.company_group_id.map(Some),
-        phone: None,
-        custom_fields,
-    };
-    let applied = current.apply(changes, ChangeSource::Import, ctx);
-    match row.offboarding_date.filter(|d| Some(*d) != current.offboarding_date) {
+    let applied = current.apply(changes, policy.change_source(), ctx);
+    match record.offboarding_date.filter(|d| Some(*d) != current.offboarding_date) {
         None => applied,
         Some(date) => {
             let base = applied.as_ref().unwrap_or(current);
@@ -270,6 +394,7 @@ fn merge(issues: &mut Vec<RowIssue>, err: DomainError) {
 enum Text<'a> {
     Str(&'a str),
     Date(NaiveDate),
+    /// A group, cost centre or legal entity, shown by name.
     Group(Uuid),
 }
 
@@ -284,7 +409,7 @@ impl Text<'_> {
 }
 
 /// The standard fields of an employee in report order, as compared by `diff`.
-fn standard_texts(e: &Employee) -> [(&'static str, Option<Text<'_>>); 10] {
+fn standard_texts(e: &Employee) -> [(&'static str, Option<Text<'_>>); 15] {
     [
         ("email", Some(Text::Str(e.email.as_str()))),
         ("firstName", Some(Text::Str(&e.first_name))),
@@ -296,6 +421,11 @@ fn standard_texts(e: &Employee) -> [(&'static str, Option<Text<'_>>); 10] {
         ("workAnniversary", e.work_anniversary.map(Text::Date)),
         ("language", Some(Text::Str(e.language.code()))),
         ("companyGroup", e.company_group_id.map(Text::Group)),
+        ("phone", e.phone.as_deref().map(Text::Str)),
+        ("hrisId", e.hr.hris_id.as_deref().map(Text::Str)),
+        ("managerHrisId", e.hr.manager_hris_id.as_deref().map(Text::Str)),
+        ("costCenter", e.hr.cost_center_id.map(Text::Group)),
+        ("legalEntity", e.hr.legal_entity_id.map(Text::Group)),
     ]
 }
 

@@ -1,9 +1,8 @@
 //! Row validation (R-IMP-2..6, R-IMP-7 warnings): one row's cells read through the
 //! mapping into typed values, with every problem of the row reported.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::cell::Cell;
@@ -11,52 +10,39 @@ use super::fields::{FieldKey, StandardField};
 use super::issue::{RowIssue, Severity};
 use super::mapping::ColumnMapping;
 use super::normalize::date_cell;
+use super::source::SourceRecord;
 use crate::company_group::GroupName;
 use crate::email::EmailAddress;
 use crate::error::ViolationCode;
 use crate::language::Language;
 
-/// The company's groups by case-insensitive name (R-GRP-1).
+/// The company's groups by case-insensitive name (R-GRP-1), and the names of
+/// the other things a plan refers to by id (cost centres, legal entities).
 #[derive(Debug, Clone, Default)]
-pub struct GroupIndex(HashMap<String, (Uuid, String)>);
+pub struct GroupIndex {
+    by_key: HashMap<String, (Uuid, String)>,
+    names: HashMap<Uuid, String>,
+}
 
 impl GroupIndex {
     pub fn new(groups: impl IntoIterator<Item = (Uuid, String)>) -> Self {
-        Self(groups.into_iter().map(|(id, name)| (GroupName::key_of(&name), (id, name))).collect())
+        let by_key: HashMap<String, (Uuid, String)> = groups.into_iter().map(|(id, name)| (GroupName::key_of(&name), (id, name))).collect();
+        let names = by_key.values().map(|(id, name)| (*id, name.clone())).collect();
+        Self { by_key, names }
+    }
+
+    /// Also names these ids in reports, without making them groups.
+    pub fn naming(mut self, others: impl IntoIterator<Item = (Uuid, String)>) -> Self {
+        self.names.extend(others);
+        self
     }
 
     pub fn find(&self, name: &str) -> Option<(Uuid, &str)> {
-        self.0.get(&GroupName::key_of(name)).map(|(id, n)| (*id, n.as_str()))
+        self.by_key.get(&GroupName::key_of(name)).map(|(id, n)| (*id, n.as_str()))
     }
 
     pub fn name_of(&self, id: Uuid) -> Option<&str> {
-        self.0.values().find(|(g, _)| *g == id).map(|(_, n)| n.as_str())
-    }
-}
-
-/// A row read through the mapping: typed values where they parsed, and issues.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ParsedRow {
-    pub row_number: u32,
-    /// Field key → normalised value as text (dates as YYYY-MM-DD), for previews and reports.
-    pub values: BTreeMap<String, String>,
-    pub email: Option<EmailAddress>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub prefix: Option<String>,
-    pub onboarding_date: Option<NaiveDate>,
-    pub offboarding_date: Option<NaiveDate>,
-    pub birthday: Option<NaiveDate>,
-    pub work_anniversary: Option<NaiveDate>,
-    pub language: Option<Language>,
-    pub company_group_id: Option<Uuid>,
-    pub custom_fields: BTreeMap<String, String>,
-    pub issues: Vec<RowIssue>,
-}
-
-impl ParsedRow {
-    pub fn has_errors(&self) -> bool {
-        self.issues.iter().any(RowIssue::is_error)
+        self.names.get(&id).map(String::as_str)
     }
 }
 
@@ -68,8 +54,8 @@ pub fn row_email(cells: &[Cell], mapping: &[ColumnMapping]) -> Option<EmailAddre
 }
 
 /// Reads one row. `cells[i]` is column `i`; missing trailing cells are empty.
-pub fn parse_row(row_number: u32, cells: &[Cell], mapping: &[ColumnMapping], groups: &GroupIndex) -> ParsedRow {
-    let mut row = ParsedRow { row_number, ..Default::default() };
+pub fn parse_row(row_number: u32, cells: &[Cell], mapping: &[ColumnMapping], groups: &GroupIndex) -> SourceRecord {
+    let mut row = SourceRecord { row_number, ..Default::default() };
     let empty = Cell::Empty;
     for column in mapping {
         let cell = cells.get(column.index).unwrap_or(&empty);
@@ -90,7 +76,7 @@ pub fn parse_row(row_number: u32, cells: &[Cell], mapping: &[ColumnMapping], gro
             FieldKey::Custom(name) => {
                 if let Some(text) = cell.text() {
                     row.values.insert(field.key(), text.clone());
-                    row.custom_fields.insert(name.clone(), text);
+                    row.fields.custom_fields.get_or_insert_default().insert(name.clone(), text);
                 }
             }
             FieldKey::Standard(f) => read_standard(&mut row, *f, cell, header, groups),
@@ -99,8 +85,8 @@ pub fn parse_row(row_number: u32, cells: &[Cell], mapping: &[ColumnMapping], gro
     for required in StandardField::ALL.into_iter().filter(|f| f.required()) {
         let present = match required {
             StandardField::Email => row.email.is_some() || row.issues.iter().any(|i| i.field.as_deref() == Some("email")),
-            StandardField::FirstName => row.first_name.is_some(),
-            _ => row.last_name.is_some(),
+            StandardField::FirstName => row.fields.first_name.is_some(),
+            _ => row.fields.last_name.is_some(),
         };
         if !present {
             let header = mapping.iter().find(|c| c.field == Some(FieldKey::Standard(required))).map(|c| c.header.as_str());
@@ -110,17 +96,17 @@ pub fn parse_row(row_number: u32, cells: &[Cell], mapping: &[ColumnMapping], gro
     row
 }
 
-fn read_standard(row: &mut ParsedRow, field: StandardField, cell: &Cell, header: Option<&str>, groups: &GroupIndex) {
+fn read_standard(row: &mut SourceRecord, field: StandardField, cell: &Cell, header: Option<&str>, groups: &GroupIndex) {
     let key = field.key();
     if field.is_date() {
         match date_cell(cell) {
             Ok(Some(date)) => {
                 row.values.insert(key.into(), date.to_string());
                 match field {
-                    StandardField::OnboardingDate => row.onboarding_date = Some(date),
+                    StandardField::OnboardingDate => row.fields.onboarding_date = Some(date),
                     StandardField::OffboardingDate => row.offboarding_date = Some(date),
-                    StandardField::Birthday => row.birthday = Some(date),
-                    _ => row.work_anniversary = Some(date),
+                    StandardField::Birthday => row.fields.birthday = Some(Some(date)),
+                    _ => row.fields.work_anniversary = Some(Some(date)),
                 }
             }
             Ok(None) => {}
@@ -146,7 +132,7 @@ fn read_standard(row: &mut ParsedRow, field: StandardField, cell: &Cell, header:
         StandardField::Language => match Language::parse(&text) {
             Ok(language) => {
                 row.values.insert(key.into(), language.code().to_string());
-                row.language = Some(language);
+                row.fields.language = Some(language);
             }
             Err(e) => {
                 row.values.insert(key.into(), text);
@@ -156,7 +142,7 @@ fn read_standard(row: &mut ParsedRow, field: StandardField, cell: &Cell, header:
         StandardField::CompanyGroup => match groups.find(&text) {
             Some((id, name)) => {
                 row.values.insert(key.into(), name.to_string());
-                row.company_group_id = Some(id);
+                row.fields.company_group_id = Some(Some(id));
             }
             None => {
                 row.issues.push(RowIssue::error(
@@ -179,9 +165,9 @@ fn read_standard(row: &mut ParsedRow, field: StandardField, cell: &Cell, header:
             }
             row.values.insert(key.into(), text.clone());
             match field {
-                StandardField::FirstName => row.first_name = Some(text),
-                StandardField::LastName => row.last_name = Some(text),
-                _ => row.prefix = Some(text),
+                StandardField::FirstName => row.fields.first_name = Some(text),
+                StandardField::LastName => row.fields.last_name = Some(text),
+                _ => row.fields.prefix = Some(Some(text)),
             }
         }
         _ => {}

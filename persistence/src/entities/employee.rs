@@ -23,6 +23,11 @@ pub struct Model {
     pub version: i64,
     pub onboarded_at: Option<DateTimeUtc>,
     pub deactivated_at: Option<DateTimeUtc>,
+    pub hris_id: Option<String>,
+    pub manager_hris_id: Option<String>,
+    pub cost_center_id: Option<Uuid>,
+    pub legal_entity_id: Option<Uuid>,
+    pub phone_verified: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

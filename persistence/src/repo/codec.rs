@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use chrono::{Datelike, NaiveDate};
 use roster_domain::import::{Cell, Event, FieldChange, RowIssue, RowPlan, Severity};
-use roster_domain::{Currency, EmailAddress, Employee, GrantDue, Language, Money};
+use roster_domain::{Currency, EmailAddress, Employee, GrantDue, HrFields, Language, Money};
 use uuid::Uuid;
 
 use super::employees::login_code;
@@ -45,6 +45,11 @@ struct EmployeeData<'a> {
     custom_fields: Cow<'a, BTreeMap<String, String>>,
     login_state: Cow<'a, str>,
     version: i64,
+    hris_id: Option<Cow<'a, str>>,
+    manager_hris_id: Option<Cow<'a, str>>,
+    cost_center_id: Option<Uuid>,
+    legal_entity_id: Option<Uuid>,
+    phone_unverified: bool,
 }
 
 impl<'a> EmployeeData<'a> {
@@ -66,6 +71,11 @@ impl<'a> EmployeeData<'a> {
             custom_fields: Cow::Borrowed(&e.custom_fields),
             login_state: Cow::Borrowed(login_code(e.login_state)),
             version: e.version,
+            hris_id: e.hr.hris_id.as_deref().map(Cow::Borrowed),
+            manager_hris_id: e.hr.manager_hris_id.as_deref().map(Cow::Borrowed),
+            cost_center_id: e.hr.cost_center_id,
+            legal_entity_id: e.hr.legal_entity_id,
+            phone_unverified: e.hr.phone_unverified,
         }
     }
 
@@ -86,6 +96,13 @@ impl<'a> EmployeeData<'a> {
             phone: self.phone.map(Cow::into_owned),
             custom_fields: self.custom_fields.into_owned(),
             login_state: super::employees::parse_login(&self.login_state).map_err(|_| corrupt("login state"))?,
+            hr: HrFields {
+                hris_id: self.hris_id.map(Cow::into_owned),
+                manager_hris_id: self.manager_hris_id.map(Cow::into_owned),
+                cost_center_id: self.cost_center_id,
+                legal_entity_id: self.legal_entity_id,
+                phone_unverified: self.phone_unverified,
+            },
             version: self.version,
         })
     }
@@ -391,6 +408,13 @@ mod tests {
             phone: None,
             custom_fields: [("k".to_string(), "v".to_string())].into(),
             login_state: roster_domain::LoginState::Invited,
+            hr: HrFields {
+                hris_id: Some("2104001".into()),
+                manager_hris_id: Some("2104006".into()),
+                cost_center_id: Some(Uuid::new_v4()),
+                legal_entity_id: None,
+                phone_unverified: true,
+            },
             version: 3,
         };
         let text = serde_json::to_string(&EmployeeData::of(&e)).unwrap();

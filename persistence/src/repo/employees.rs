@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use roster_domain::{EmailAddress, Employee, EmployeeStatus, Language, LoginState};
+use roster_domain::{EmailAddress, Employee, EmployeeStatus, HrFields, Language, LoginState};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
@@ -95,6 +95,13 @@ fn to_domain(m: Model) -> Result<StoredEmployee> {
             phone: m.phone,
             custom_fields,
             login_state: stored("login state", parse_login(&m.login_state))?,
+            hr: HrFields {
+                hris_id: m.hris_id,
+                manager_hris_id: m.manager_hris_id,
+                cost_center_id: m.cost_center_id,
+                legal_entity_id: m.legal_entity_id,
+                phone_unverified: !m.phone_verified,
+            },
             version: m.version,
         },
         created_at: m.created_at,
@@ -117,7 +124,7 @@ pub async fn insert(db: &impl ConnectionTrait, employee: &Employee, now: DateTim
 }
 
 /// Every column, in the order `row_values` gives them.
-const COLUMNS: [Column; 18] = [
+const COLUMNS: [Column; 23] = [
     Column::Id,
     Column::CompanyId,
     Column::Email,
@@ -136,11 +143,16 @@ const COLUMNS: [Column; 18] = [
     Column::Version,
     Column::CreatedAt,
     Column::UpdatedAt,
+    Column::HrisId,
+    Column::ManagerHrisId,
+    Column::CostCenterId,
+    Column::LegalEntityId,
+    Column::PhoneVerified,
 ];
 
 /// One row for a multi-row statement. Custom fields go in as JSON text,
 /// serialised once (cast to jsonb on PostgreSQL) rather than as a value tree.
-fn row_values(e: &Employee, created_at: DateTime<Utc>, updated_at: DateTime<Utc>, backend: DbBackend) -> [Expr; 18] {
+fn row_values(e: &Employee, created_at: DateTime<Utc>, updated_at: DateTime<Utc>, backend: DbBackend) -> [Expr; 23] {
     let custom_fields = Expr::val(serde_json::to_string(&e.custom_fields).unwrap_or_else(|_| "{}".into()));
     [
         Expr::val(e.id),
@@ -161,6 +173,11 @@ fn row_values(e: &Employee, created_at: DateTime<Utc>, updated_at: DateTime<Utc>
         Expr::val(e.version),
         Expr::val(created_at),
         Expr::val(updated_at),
+        Expr::val(e.hr.hris_id.clone()),
+        Expr::val(e.hr.manager_hris_id.clone()),
+        Expr::val(e.hr.cost_center_id),
+        Expr::val(e.hr.legal_entity_id),
+        Expr::val(!e.hr.phone_unverified),
     ]
 }
 

@@ -26,6 +26,7 @@ pub(crate) fn person(company_id: Uuid, i: usize) -> Employee {
         phone: None,
         custom_fields: Default::default(),
         login_state: LoginState::NotInvited,
+        hr: Default::default(),
         version: 1,
     }
 }

@@ -68,6 +68,7 @@ impl EmployeeMutation {
                 company_group_id: input.company_group_id,
                 phone: input.phone,
                 custom_fields: custom_fields(input.custom_fields)?.unwrap_or_default(),
+                hr: Default::default(),
             };
             employees::create(context::app(ctx)?, context::caller(ctx)?, draft).await
         }
@@ -89,6 +90,7 @@ impl EmployeeMutation {
                 company_group_id: maybe(input.company_group_id, |g| g),
                 phone: maybe(input.phone, |s| s),
                 custom_fields: custom_fields(input.custom_fields)?,
+                hr: None,
             };
             employees::update(context::app(ctx)?, context::caller(ctx)?, input.id, changes).await
         }

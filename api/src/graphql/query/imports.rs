@@ -44,7 +44,7 @@ impl ImportQuery {
         let page = page_args(first.unwrap_or(20), after)?;
         let with_total = ctx.look_ahead().field("totalCount").exists();
         let (app, caller) = (context::app(ctx)?, context::caller(ctx)?);
-        let page = imports::jobs_page(app, caller, status.map(Into::into), source.map(|s| s.code()), page, with_total).await?;
+        let page = imports::jobs_page(app, caller, status.map(Into::into), source.map(Into::into), page, with_total).await?;
         let edges: Vec<ImportJobEdge> =
             page.items.into_iter().map(|job| ImportJobEdge { cursor: encode_cursor(job.id), node: ImportJob(job) }).collect();
         let end_cursor = edges.last().map(|e| e.cursor.clone());

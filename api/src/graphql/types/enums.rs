@@ -125,27 +125,10 @@ use roster_domain::import as imp;
 mirror!(ImportJobStatus, imp::JobStatus { Uploaded, Mapped, DryRunRunning, DryRunCompleted, SyncRunning, Completed, Failed, Cancelled });
 mirror!(RunMode, imp::RunMode { DryRun, Sync });
 mirror!(RunStatus, imp::RunStatus { Queued, Running, Completed, Failed, Cancelled });
-mirror!(EventType, imp::Event { Onboarding, Update, Offboarding, NoChange, Error, Conflict, Deactivation, Unmatched });
+mirror!(EventType, imp::Event { Onboarding, Update, Offboarding, NoChange, Error, Conflict, Deactivation, Unmatched, Reactivation });
 mirror!(Severity, imp::Severity { Error, Warning });
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum ImportSource {
-    File,
-    Hris,
-}
-
-impl ImportSource {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::File => "FILE",
-            Self::Hris => "HRIS",
-        }
-    }
-
-    pub fn parse(code: &str) -> Self {
-        if code == "HRIS" { Self::Hris } else { Self::File }
-    }
-}
+mirror!(ImportSource, imp::ImportSource { File, Hris });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum FileFormat {

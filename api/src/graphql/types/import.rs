@@ -77,6 +77,7 @@ pub struct ImportSummary {
     pub conflict: i32,
     pub deactivation: i32,
     pub unmatched: i32,
+    pub reactivation: i32,
 }
 
 impl From<Summary> for ImportSummary {
@@ -92,6 +93,7 @@ impl From<Summary> for ImportSummary {
             conflict: n(s.conflict),
             deactivation: n(s.deactivation),
             unmatched: n(s.unmatched),
+            reactivation: n(s.reactivation),
         }
     }
 }
@@ -273,7 +275,7 @@ impl ImportJob {
     }
 
     async fn source(&self) -> ImportSource {
-        ImportSource::parse(&self.0.source)
+        self.0.source.into()
     }
 
     async fn status(&self) -> ImportJobStatus {

@@ -27,7 +27,7 @@ pub async fn jobs_page(
     app: &AppState,
     caller: &Caller,
     status: Option<JobStatus>,
-    source: Option<&str>,
+    source: Option<roster_domain::import::ImportSource>,
     page: (u64, Option<Uuid>),
     with_total: bool,
 ) -> Result<Page<StoredJob>> {

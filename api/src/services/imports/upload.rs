@@ -103,7 +103,7 @@ pub async fn upload(app: &AppState, caller: &Caller, file_name: String, bytes: V
     let job = StoredJob {
         id: job_id,
         company_id,
-        source: "FILE".into(),
+        source: roster_domain::import::ImportSource::File,
         status: JobStatus::Uploaded,
         file_name: Some(file_name),
         sheet_name: Some(staging.sheet),

@@ -22,7 +22,7 @@ fn policies() -> Vec<BudgetPolicy> {
 }
 
 /// Cells in template order: email, first, last, prefix, onboarding, offboarding, birthday, anniversary, language, group.
-fn parsed(n: u32, cells: &[&str]) -> ParsedRow {
+fn parsed(n: u32, cells: &[&str]) -> SourceRecord {
     let headers: Vec<String> = StandardField::ALL.iter().map(|f| f.label().to_string()).collect();
     let cells: Vec<Cell> = cells.iter().map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_string()) }).collect();
     parse_row(n, &cells, &propose(&headers), &groups())

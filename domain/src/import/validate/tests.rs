@@ -14,12 +14,12 @@ fn text(s: &str) -> Cell {
     if s.is_empty() { Cell::Empty } else { Cell::Text(s.into()) }
 }
 
-fn row(cells: &[&str]) -> ParsedRow {
+fn row(cells: &[&str]) -> SourceRecord {
     let cells: Vec<Cell> = cells.iter().map(|s| text(s)).collect();
     parse_row(2, &cells, &mapping(), &groups())
 }
 
-fn codes(r: &ParsedRow) -> Vec<(Option<&str>, &str)> {
+fn codes(r: &SourceRecord) -> Vec<(Option<&str>, &str)> {
     r.issues.iter().map(|i| (i.field.as_deref(), i.code.as_str())).collect()
 }
 
@@ -30,7 +30,7 @@ fn a_clean_row_is_normalised() {
     assert_eq!(r.values["email"], "anna@example.com");
     assert_eq!(r.values["language"], "nl");
     assert_eq!(r.values["companyGroup"], "Engineering", "R-GRP-1: matched case-insensitively, shown as named");
-    assert_eq!(r.company_group_id, Some(Uuid::from_u128(1)));
+    assert_eq!(r.fields.company_group_id, Some(Some(Uuid::from_u128(1))));
 }
 
 #[test]
@@ -77,7 +77,7 @@ fn r_imp_7_mapped_custom_columns_become_custom_fields() {
         text("00123"),
     ];
     let r = parse_row(2, &cells, &m, &groups());
-    assert_eq!(r.custom_fields["employee_id"], "00123");
+    assert_eq!(r.fields.custom_fields.as_ref().unwrap()["employee_id"], "00123");
     assert_eq!(r.values["custom:employee_id"], "00123");
 }
 

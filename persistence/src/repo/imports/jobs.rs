@@ -1,7 +1,7 @@
 //! Import jobs: the file's columns and mapping, and the job's status (R-IMP-15).
 
 use chrono::{DateTime, Utc};
-use roster_domain::import::{ColumnMapping, FieldKey, JobStatus};
+use roster_domain::import::{ColumnMapping, FieldKey, ImportSource, JobStatus};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
@@ -23,8 +23,7 @@ pub struct StoredColumn {
 pub struct StoredJob {
     pub id: Uuid,
     pub company_id: Uuid,
-    /// `FILE` or `HRIS`.
-    pub source: String,
+    pub source: ImportSource,
     pub status: JobStatus,
     pub file_name: Option<String>,
     pub sheet_name: Option<String>,
@@ -84,7 +83,7 @@ fn to_domain(m: Model) -> Result<StoredJob> {
     Ok(StoredJob {
         id: m.id,
         company_id: m.company_id,
-        source: m.source,
+        source: ImportSource::parse(&m.source).ok_or_else(|| RepoError::Corrupt(format!("job source {}", m.source)))?,
         status: JobStatus::parse(&m.status).ok_or_else(|| RepoError::Corrupt(format!("job status {}", m.status)))?,
         file_name: m.file_name,
         sheet_name: m.sheet_name,
@@ -101,7 +100,7 @@ pub async fn insert(db: &impl ConnectionTrait, job: &StoredJob) -> Result<()> {
     let row = ActiveModel {
         id: Set(job.id),
         company_id: Set(job.company_id),
-        source: Set(job.source.clone()),
+        source: Set(job.source.code().to_string()),
         status: Set(job.status.code().to_string()),
         file_name: Set(job.file_name.clone()),
         sheet_name: Set(job.sheet_name.clone()),
@@ -133,7 +132,7 @@ pub fn page_statement(
     backend: sea_orm::DbBackend,
     company_id: Uuid,
     status: Option<JobStatus>,
-    source: Option<&str>,
+    source: Option<ImportSource>,
     (first, after): (u64, Option<Uuid>),
 ) -> sea_orm::Statement {
     let mut query = filtered(company_id, status, source);
@@ -143,13 +142,13 @@ pub fn page_statement(
     query.order_by_desc(Column::Id).limit(first + 1).build(backend)
 }
 
-fn filtered(company_id: Uuid, status: Option<JobStatus>, source: Option<&str>) -> sea_orm::Select<Entity> {
+fn filtered(company_id: Uuid, status: Option<JobStatus>, source: Option<ImportSource>) -> sea_orm::Select<Entity> {
     let mut query = Entity::find().filter(Column::CompanyId.eq(company_id));
     if let Some(s) = status {
         query = query.filter(Column::Status.eq(s.code()));
     }
     if let Some(s) = source {
-        query = query.filter(Column::Source.eq(s));
+        query = query.filter(Column::Source.eq(s.code()));
     }
     query
 }
@@ -158,7 +157,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     company_id: Uuid,
     status: Option<JobStatus>,
-    source: Option<&str>,
+    source: Option<ImportSource>,
     page: (u64, Option<Uuid>),
     with_total: bool,
 ) -> Result<Page<StoredJob>> {

@@ -40,6 +40,7 @@ pub fn summary_json(s: &Summary) -> Value {
     json!({
         "total": s.total, "onboarding": s.onboarding, "update": s.update, "offboarding": s.offboarding, "noChange": s.no_change,
         "error": s.error, "conflict": s.conflict, "deactivation": s.deactivation, "unmatched": s.unmatched,
+        "reactivation": s.reactivation,
     })
 }
 
@@ -56,6 +57,7 @@ pub fn summary_from(v: &Value) -> Summary {
         conflict: n("conflict"),
         deactivation: n("deactivation"),
         unmatched: n("unmatched"),
+        reactivation: n("reactivation"),
     }
 }
 
