@@ -127,8 +127,18 @@ pub struct EmployeeChanges {
     pub company_group_id: Option<Option<Uuid>>,
     pub phone: Option<Option<String>>,
     pub custom_fields: Option<BTreeMap<String, String>>,
-    /// The HR fields as a whole, set only by an HR sync.
-    pub hr: Option<HrFields>,
+    /// Set only by an HR sync.
+    pub hr: HrChanges,
+}
+
+/// A change to the HR fields; `None` leaves one as it is (an attribute the sync
+/// does not select is never written, R-HRIS-8).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HrChanges {
+    pub hris_id: Option<Option<String>>,
+    pub manager_hris_id: Option<Option<String>>,
+    pub cost_center_id: Option<Option<Uuid>>,
+    pub legal_entity_id: Option<Option<Uuid>>,
 }
 
 /// Context every rule needs: the company's today, default language and groups.
@@ -313,8 +323,18 @@ impl Employee {
         if let Some(raw) = changes.phone {
             next.phone = optional_text("phone", raw, MAX_PHONE, &mut v);
         }
-        if let Some(hr) = changes.hr {
-            next.hr = HrFields { phone_unverified: self.hr.phone_unverified, ..hr };
+        let hr = changes.hr;
+        if let Some(id) = hr.hris_id {
+            next.hr.hris_id = id;
+        }
+        if let Some(id) = hr.manager_hris_id {
+            next.hr.manager_hris_id = id;
+        }
+        if let Some(id) = hr.cost_center_id {
+            next.hr.cost_center_id = id;
+        }
+        if let Some(id) = hr.legal_entity_id {
+            next.hr.legal_entity_id = id;
         }
         // R-HRIS-5: a phone the HR system changed is verified again at next login.
         if source == ChangeSource::Hris && next.phone != self.phone {

@@ -11,7 +11,7 @@ use super::source::{SourcePolicy, SourceRecord, Standing};
 use super::validate::GroupIndex;
 use crate::budget::{BudgetPolicy, GrantDue, onboarding_grants};
 use crate::email::EmailAddress;
-use crate::employee::{ChangeSource, Employee, EmployeeDraft, LoginState, RuleContext};
+use crate::employee::{ChangeSource, Employee, EmployeeChanges, EmployeeDraft, HrFields, LoginState, RuleContext};
 use crate::error::{DomainError, ViolationCode};
 use crate::language::Language;
 use crate::lifecycle::EmployeeStatus;
@@ -294,7 +294,13 @@ impl<'a> Planner<'a> {
             company_group_id: f.company_group_id.flatten(),
             phone: f.phone.flatten(),
             custom_fields: f.custom_fields.unwrap_or_default(),
-            hr: f.hr.unwrap_or_default(),
+            hr: HrFields {
+                hris_id: f.hr.hris_id.flatten(),
+                manager_hris_id: f.hr.manager_hris_id.flatten(),
+                cost_center_id: f.hr.cost_center_id.flatten(),
+                legal_entity_id: f.hr.legal_entity_id.flatten(),
+                phone_unverified: false,
+            },
         };
         if self.policy.drives_lifecycle {
             // R-HRIS-12: a hire date in the past onboards today and is the work anniversary.
@@ -312,7 +318,7 @@ impl<'a> Planner<'a> {
     fn follow(&self, record: &SourceRecord, current: &Employee, ctx: &RuleContext<'_>) -> Result<Employee, DomainError> {
         let today = self.today;
         let was_deactivated = current.status(today) == EmployeeStatus::Deactivated;
-        let mut fields = record.fields.clone();
+        let mut fields = changes_onto(record, current);
         let hired = fields.onboarding_date.take();
         if fields.work_anniversary == Some(None) {
             fields.work_anniversary = None;
@@ -344,6 +350,19 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// The record's fields as a change to `current`: never its e-mail (R-EMP-5), and
+/// custom fields added to the ones it has, never removing one.
+fn changes_onto(record: &SourceRecord, current: &Employee) -> EmployeeChanges {
+    let mut changes = record.fields.clone();
+    changes.email = None;
+    changes.custom_fields = changes.custom_fields.map(|given| {
+        let mut merged = current.custom_fields.clone();
+        merged.extend(given);
+        merged
+    });
+    changes
+}
+
 /// `next` with a version after `current`'s when it differs (changes made beside `apply`).
 fn bump(current: &Employee, mut next: Employee) -> Employee {
     next.version = current.version;
@@ -356,13 +375,7 @@ fn bump(current: &Employee, mut next: Employee) -> Employee {
 /// A file updates what the row fills in; an empty cell leaves a field as it is
 /// (R-IMP-14 in spirit: a file never removes what it does not mention).
 fn update(record: &SourceRecord, current: &Employee, policy: SourcePolicy, ctx: &RuleContext<'_>) -> Result<Employee, DomainError> {
-    let mut changes = record.fields.clone();
-    changes.email = None;
-    changes.custom_fields = changes.custom_fields.map(|given| {
-        let mut merged = current.custom_fields.clone();
-        merged.extend(given);
-        merged
-    });
+    let changes = changes_onto(record, current);
     let applied = current.apply(changes, policy.change_source(), ctx);
     match record.offboarding_date.filter(|d| Some(*d) != current.offboarding_date) {
         None => applied,

@@ -90,7 +90,7 @@ impl EmployeeMutation {
                 company_group_id: maybe(input.company_group_id, |g| g),
                 phone: maybe(input.phone, |s| s),
                 custom_fields: custom_fields(input.custom_fields)?,
-                hr: None,
+                hr: Default::default(),
             };
             employees::update(context::app(ctx)?, context::caller(ctx)?, input.id, changes).await
         }
