@@ -211,7 +211,7 @@ impl HrisSettings {
         let outside = |list: &[String], value: Option<&str>| {
             !list.is_empty() && !value.is_some_and(|v| list.iter().any(|l| l.eq_ignore_ascii_case(v)))
         };
-        if self.excluded_hris_ids.iter().any(|id| *id == hr.id) {
+        if self.excluded_hris_ids.contains(&hr.id) {
             return Some(format!("HR id {} is excluded from the sync", hr.id));
         }
         if outside(&self.employment_types, hr.employment_type.as_deref()) {
@@ -360,8 +360,9 @@ impl HrReading<'_> {
             }
             hr_changes.legal_entity_id = Some(entity);
         }
-        match hr.team_name() {
-            Some(team) => match self.group_of(team) {
+        // Without a team there is nothing to map: the group stays as it is.
+        if let Some(team) = hr.team_name() {
+            match self.group_of(team) {
                 Some(group) => {
                     record.fields.company_group_id = Some(Some(group));
                     if let Some(name) = self.groups.name_of(group) {
@@ -373,9 +374,7 @@ impl HrReading<'_> {
                     "UNMAPPED_TEAM",
                     format!("team '{team}' maps to no company group; map it (or create a group from it) to place this employee"),
                 ),
-            },
-            // Without a team there is nothing to map: the group stays as it is.
-            None => {}
+            }
         }
         record.fields.hr = hr_changes;
     }
