@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod graphql;
+pub mod hris;
 pub mod http;
 mod import_command;
 pub mod jobs;
