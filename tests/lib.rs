@@ -1,1 +1,4 @@
-//! End-to-end tests live in `tests/e2e`; this crate has no library code.
+//! End-to-end tests live in `tests/e2e`; the library holds what tests and a
+//! binary share: the fake Personio.
+
+pub mod fake_personio;

@@ -6,6 +6,7 @@ pub mod companies;
 pub mod employees;
 pub mod grants;
 pub mod groups;
+pub mod hris;
 pub mod imports;
 pub mod leases;
 pub mod lifecycle;
