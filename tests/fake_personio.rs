@@ -193,7 +193,8 @@ async fn auth(State(state): Shared, Query(query): Query<Vec<(String, String)>>, 
     if query.iter().any(|(k, _)| k == "client_secret") {
         return error(StatusCode::FORBIDDEN, 0, "Credentials in the query string are no longer accepted");
     }
-    let form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let form =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
     let pairs: Vec<(String, String)> = if form {
         serde_urlencoded_pairs(&body)
     } else {
@@ -221,15 +222,12 @@ fn serde_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
 }
 
 /// The bearer token, if it is a live one; in legacy mode it is used up.
-fn authorised(s: &mut FakeState, headers: &HeaderMap) -> Result<String, Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string);
+fn authorised(s: &mut FakeState, headers: &HeaderMap) -> Result<String, Box<Response>> {
+    let token =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_string);
     match token {
-        None => Err(error(StatusCode::UNAUTHORIZED, 401, "Authorization is not provided")),
-        Some(t) if !s.tokens.contains(&t) => Err(error(StatusCode::UNAUTHORIZED, 401, "Provided authorization is not valid")),
+        None => Err(Box::new(error(StatusCode::UNAUTHORIZED, 401, "Authorization is not provided"))),
+        Some(t) if !s.tokens.contains(&t) => Err(Box::new(error(StatusCode::UNAUTHORIZED, 401, "Provided authorization is not valid"))),
         Some(t) if s.one_time_tokens => {
             s.tokens.remove(&t);
             Ok(s.issue_token())
@@ -252,7 +250,7 @@ async fn employees(State(state): Shared, Query(query): Query<Vec<(String, String
         s.requests.push(format!("GET /v1/company/employees?{}", rendered.join("&")));
         let token = match authorised(&mut s, &headers) {
             Ok(t) => t,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         if s.forbid_employees {
             return error(StatusCode::FORBIDDEN, 403, "Provided authorization is not valid");
@@ -284,7 +282,9 @@ async fn employees(State(state): Shared, Query(query): Query<Vec<(String, String
                 return r;
             }
             Some(Fault::BadGateway) => return (StatusCode::BAD_GATEWAY, "<html>502 Bad Gateway</html>").into_response(),
-            Some(Fault::Malformed) => return with_token((StatusCode::OK, "{\"success\": true, \"data\": [{\"attr").into_response(), &token),
+            Some(Fault::Malformed) => {
+                return with_token((StatusCode::OK, "{\"success\": true, \"data\": [{\"attr").into_response(), &token);
+            }
             Some(Fault::OverLimit) => over = true,
             Some(Fault::Slow(d)) => delay = Some(d),
             Some(Fault::ShiftAfter(e)) => shift = Some(e),
@@ -316,7 +316,7 @@ async fn attributes(State(state): Shared, headers: HeaderMap) -> Response {
     s.requests.push("GET /v1/company/employees/attributes".into());
     let token = match authorised(&mut s, &headers) {
         Ok(t) => t,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if s.forbid_attributes {
         return error(StatusCode::FORBIDDEN, 403, "Provided authorization is not valid");
@@ -342,17 +342,21 @@ pub fn generated_employee(id: u64, i: usize) -> Value {
     attributes.insert("id".into(), json!({"label": "ID", "value": id, "type": "integer", "universal_id": "id"}));
     attributes.insert("first_name".into(), attribute("First name", json!(first), "standard"));
     attributes.insert("last_name".into(), attribute("Last name", json!(last), "standard"));
-    attributes.insert("email".into(), attribute("Email", json!(format!("{}.{}.{i}@tenant.example", first.to_lowercase(), last.to_lowercase())), "standard"));
+    attributes.insert(
+        "email".into(),
+        attribute("Email", json!(format!("{}.{}.{i}@tenant.example", first.to_lowercase(), last.to_lowercase())), "standard"),
+    );
     attributes.insert("status".into(), attribute("Status", json!("active"), "standard"));
     attributes.insert("employment_type".into(), attribute("Employment type", json!("internal"), "standard"));
     attributes.insert("hire_date".into(), attribute("Hire date", json!("2020-01-01T00:00:00+01:00"), "date"));
     attributes.insert("termination_date".into(), attribute("Termination date", Value::Null, "date"));
     attributes.insert("team".into(), attribute("Team", relation("Team", 71000 + (i % 4) as u64, TEAMS[i % 4]), "standard"));
     attributes.insert("subcompany".into(), attribute("Subcompany", relation("Subcompany", 40101, "Nordlicht Logistics GmbH"), "standard"));
-    attributes.insert(
-        "supervisor".into(),
-        attribute("Supervisor", if i == 0 { json!([]) } else { json!({"type": "Employee", "attributes": {"id": {"label": "ID", "value": id - (i as u64 % 50).max(1).min(id - 3_000_000)}}}) }, "standard"),
-    );
+    // Blocks of 50 report to the first of their block, which reports to nobody.
+    let head = (i % 50) as u64;
+    let supervisor =
+        if head == 0 { json!([]) } else { json!({"type": "Employee", "attributes": {"id": {"label": "ID", "value": id - head}}}) };
+    attributes.insert("supervisor".into(), attribute("Supervisor", supervisor, "standard"));
     attributes.insert("dynamic_1190431".into(), attribute("Work phone", json!(format!("+49 40 {:07}", i)), "standard"));
     json!({"type": "Employee", "attributes": attributes})
 }

@@ -11,7 +11,9 @@ use uuid::Uuid;
 use crate::auth::{Authenticator, Role, parse_ttl};
 use crate::clock::{Clock, parse_instant};
 use crate::config::RunnerSettings;
-use crate::config::{AuthArgs, DEFAULT_BIND, DEFAULT_DATABASE_URL, HttpArgs, Settings, WebhookSettings, parse_retry_schedule};
+use crate::config::{
+    AuthArgs, DEFAULT_BIND, DEFAULT_DATABASE_URL, HrisConnectorSettings, HttpArgs, Settings, WebhookSettings, parse_retry_schedule,
+};
 use crate::sheets::Limits;
 use crate::startup::Application;
 use roster_persistence::PoolSettings;
@@ -28,6 +30,9 @@ struct Cli {
     /// one is generated next to the SQLite database (roster.encryption-key).
     #[arg(long, env = "ROSTER_ENCRYPTION_KEY", hide_env_values = true, global = true)]
     encryption_key: Option<String>,
+    /// The Personio API the HR sync talks to (a fake one for trials and tests).
+    #[arg(long, env = "ROSTER_PERSONIO_URL", default_value = "https://api.personio.de", global = true)]
+    personio_url: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -229,6 +234,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 clock: Arc::new(clock),
                 webhooks,
                 encryption_key: cli.encryption_key.clone(),
+                hris: HrisConnectorSettings { personio_url: cli.personio_url.clone(), ..HrisConnectorSettings::default() },
                 ..Settings::new(&cli.database_url, resolved.settings)
             };
             serve(settings).await
@@ -245,7 +251,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Import { file, company, dry_run, map } => {
             let resolved = cli.auth.resolve(&cli.database_url).map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
-            let settings = Settings { encryption_key: cli.encryption_key.clone(), ..Settings::new(&cli.database_url, resolved.settings) };
+            let settings = Settings {
+                encryption_key: cli.encryption_key.clone(),
+                hris: HrisConnectorSettings { personio_url: cli.personio_url.clone(), ..HrisConnectorSettings::default() },
+                ..Settings::new(&cli.database_url, resolved.settings)
+            };
             let app = crate::startup::connect(settings).await.map_err(|e| e.to_string())?;
             crate::import_command::run(app, crate::import_command::ImportArgs { file, company, dry_run, map }).await
         }

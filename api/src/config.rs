@@ -25,6 +25,27 @@ pub struct Settings {
     /// Seals credentials at rest (`ROSTER_ENCRYPTION_KEY`); when none is given, a
     /// key generated once next to the SQLite database (as the JWT secret is).
     pub encryption_key: Option<String>,
+    pub hris: HrisConnectorSettings,
+}
+
+/// How the HR connectors reach their APIs (R-HRIS-14).
+#[derive(Debug, Clone)]
+pub struct HrisConnectorSettings {
+    /// `ROSTER_PERSONIO_URL`.
+    pub personio_url: String,
+    pub retry: crate::hris::personio::RetryPolicy,
+    /// A request with no answer by then failed (and is retried).
+    pub timeout: Duration,
+}
+
+impl Default for HrisConnectorSettings {
+    fn default() -> Self {
+        Self {
+            personio_url: "https://api.personio.de".into(),
+            retry: crate::hris::personio::RetryPolicy::default(),
+            timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 /// How webhooks are delivered (R-WH-3..5).
@@ -103,6 +124,7 @@ impl Settings {
             clock: Arc::new(Clock::system()),
             webhooks: WebhookSettings::default(),
             encryption_key: None,
+            hris: HrisConnectorSettings::default(),
         }
     }
 }

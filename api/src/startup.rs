@@ -79,6 +79,11 @@ pub async fn connect(settings: Settings) -> Result<AppState, StartupError> {
         .map_err(|e| StartupError::Secrets(format!("cannot read or create the key file: {e}")))?;
     let secrets = SecretBox::from_text(&key).map_err(|e| StartupError::Secrets(format!("ROSTER_ENCRYPTION_KEY: {e}")))?;
     let webhook_client = crate::webhooks::delivery::client(&settings.webhooks).map_err(|e| StartupError::WebhookClient(e.to_string()))?;
+    let hris_client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(settings.hris.timeout)
+        .build()
+        .map_err(|e| StartupError::WebhookClient(e.to_string()))?;
     let db = Database::connect_with(&settings.database_url, settings.pool).await?;
     let links = LinkSigner::load(&db).await?;
     let events = match db.kind {
@@ -99,6 +104,8 @@ pub async fn connect(settings: Settings) -> Result<AppState, StartupError> {
         secrets,
         webhooks: settings.webhooks,
         webhook_client,
+        hris: settings.hris,
+        hris_client,
     })))
 }
 

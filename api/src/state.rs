@@ -9,7 +9,7 @@ use roster_persistence::Database;
 
 use crate::auth::Authenticator;
 use crate::clock::Clock;
-use crate::config::{HttpSettings, RunnerSettings, WebhookSettings};
+use crate::config::{HrisConnectorSettings, HttpSettings, RunnerSettings, WebhookSettings};
 use crate::events::EventBus;
 use crate::known_companies::KnownCompanies;
 use crate::links::LinkSigner;
@@ -40,6 +40,9 @@ pub struct App {
     /// Sends webhook deliveries: no redirects, the attempt timeout, and a
     /// resolver that refuses forbidden addresses (R-WH-3/5).
     pub webhook_client: reqwest::Client,
+    pub hris: HrisConnectorSettings,
+    /// Talks to HR systems: no redirects, the request timeout.
+    pub hris_client: reqwest::Client,
 }
 
 /// What the import pipeline shares across requests and the runner.

@@ -2,9 +2,9 @@
 //! with a renewed lease, and on shutdown left at a batch boundary for another
 //! runner to resume.
 
-use roster_domain::import::{JobStatus, RunMode, RunStatus, Summary};
-use roster_persistence::repo::imports::jobs;
+use roster_domain::import::{Event, ImportSource, JobStatus, RunMode, RunStatus, Summary};
 use roster_persistence::repo::imports::runs::{self, StoredRun};
+use roster_persistence::repo::imports::{jobs, plans};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -80,28 +80,69 @@ async fn execute(app: AppState, run: StoredRun, owner: String, shutdown: watch::
     }
 }
 
-/// `import.dry_run_completed` or `import.sync_completed`, and for a sync that
-/// created employees one `EMPLOYEES_ADDED` (R-LOG-4), with the run's end.
+/// `import.dry_run_completed`, and for a sync `import.sync_completed` (a file) or
+/// `hris.sync_completed` (R-HRIS-10), with the notifications of R-LOG-4: one
+/// `EMPLOYEES_ADDED` when it created employees and, for an HR sync, one
+/// `UNMATCHED_EMPLOYEES` and an `EMAIL_DISCREPANCY` per differing e-mail.
 async fn announce_completion(txn: &DatabaseTransaction, run: &StoredRun, app: &AppState) -> Result<()> {
     let now = app.clock.now();
     let mut outbox = Outbox::load(txn, run.company_id, &app.clock).await?;
     let data = || json!({ "companyId": run.company_id, "jobId": run.job_id, "runId": run.id, "summary": summary_json(&run.summary) });
-    match run.mode {
-        RunMode::DryRun => outbox.emit(EventType::ImportDryRunCompleted, now, data),
-        RunMode::Sync => {
-            outbox.emit(EventType::ImportSyncCompleted, now, data);
-            let added = run.summary.onboarding;
-            if added > 0 {
-                let notice = Notice {
-                    kind: kind::EMPLOYEES_ADDED,
-                    message: format!("{added} employee(s) added by an import"),
-                    data: json!({ "jobId": run.job_id, "runId": run.id, "count": added, "source": "FILE" }),
-                };
-                notifications::record(txn, &mut outbox, run.company_id, vec![notice], now).await?;
+    let source = jobs::get(txn, run.job_id).await?.source;
+    if run.mode == RunMode::DryRun {
+        outbox.emit(EventType::ImportDryRunCompleted, now, data);
+        return Ok(outbox.write(txn, now).await?);
+    }
+    let mut notices = Vec::new();
+    let added = run.summary.onboarding;
+    if added > 0 {
+        let by = if source == ImportSource::Hris { "the HR sync" } else { "an import" };
+        notices.push(Notice {
+            kind: kind::EMPLOYEES_ADDED,
+            message: format!("{added} employee(s) added by {by}"),
+            data: json!({ "jobId": run.job_id, "runId": run.id, "count": added, "source": source.code() }),
+        });
+    }
+    if source == ImportSource::Hris {
+        outbox.emit(EventType::HrisSyncCompleted, now, data);
+        notices.extend(hr_sync_notices(txn, run).await?);
+    } else {
+        outbox.emit(EventType::ImportSyncCompleted, now, data);
+    }
+    notifications::record(txn, &mut outbox, run.company_id, notices, now).await?;
+    Ok(outbox.write(txn, now).await?)
+}
+
+/// The HR sync's notices, from the plan it applied: the unmatched employees in
+/// one summary (R-HRIS-4) and each e-mail discrepancy (R-HRIS-5).
+async fn hr_sync_notices(txn: &DatabaseTransaction, run: &StoredRun) -> Result<Vec<Notice>> {
+    let Some(plan_run) = run.plan_run_id else { return Ok(Vec::new()) };
+    let (mut notices, mut unmatched, mut after) = (Vec::new(), Vec::new(), 0u32);
+    loop {
+        let page = plans::page(txn, plan_run, after, 1000, false).await?;
+        let Some(last) = page.last() else { break };
+        after = last.row_number;
+        for plan in &page {
+            if plan.event == Event::Unmatched {
+                unmatched.push(plan.values.get("email").cloned().unwrap_or_default());
+            }
+            if let Some(issue) = plan.issues.iter().find(|i| i.code == "EMAIL_DISCREPANCY") {
+                notices.push(Notice {
+                    kind: kind::EMAIL_DISCREPANCY,
+                    message: issue.message.clone(),
+                    data: json!({ "jobId": run.job_id, "employeeId": plan.employee_id, "hrisId": plan.values.get("hrisId"), "hrisEmail": plan.values.get("email") }),
+                });
             }
         }
     }
-    Ok(outbox.write(txn, now).await?)
+    if !unmatched.is_empty() {
+        notices.push(Notice {
+            kind: kind::UNMATCHED_EMPLOYEES,
+            message: format!("{} employee(s) have no record in the HR system; they were left as they are", unmatched.len()),
+            data: json!({ "jobId": run.job_id, "runId": run.id, "count": unmatched.len(), "emails": unmatched.iter().take(100).collect::<Vec<_>>() }),
+        });
+    }
+    Ok(notices)
 }
 
 fn failure_reason(err: &ApiError, run_id: Uuid) -> String {
@@ -135,6 +176,8 @@ async fn finish(
         announce_completion(&txn, run, app).await?;
     }
     commit(txn).await?;
+    // A sync may have set offboarding dates to today: the lifecycle acts on them now.
+    app.wake.notify_one();
     let db = &app.db.conn;
     let seconds = run.started_at.map(|s| (now - s).num_milliseconds() as f64 / 1000.0).unwrap_or(0.0);
     crate::metrics::run_finished(run.mode.code(), status.code(), seconds);

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use roster_domain::hris::cost_center_id;
 use roster_domain::import::{Event, RowPlan, Summary};
 use roster_domain::{EmailAddress, Employee, GrantDue, LoginState};
 use roster_persistence::repo::audit::{self, AuditEntry};
@@ -17,7 +18,7 @@ use roster_persistence::repo::employees::StoredEmployee;
 use roster_persistence::repo::imports::applied::{self, Outcome};
 use roster_persistence::repo::imports::{jobs, plans};
 use roster_persistence::repo::writes::WriteBatch;
-use roster_persistence::repo::{companies, employees, grants};
+use roster_persistence::repo::{companies, employees, grants, hris};
 use roster_persistence::{ConnectionTrait, DatabaseTransaction};
 use uuid::Uuid;
 
@@ -233,6 +234,17 @@ fn announce_created(outbox: &mut Outbox, applying: &Applying, employee: &Employe
     }
 }
 
+/// R-HRIS-7: a cost centre the plan named that does not exist yet (its id is the
+/// one `cost_center_id` gives its name) is created with the chunk.
+fn note_cost_center(centres: &mut Vec<(Uuid, String)>, company_id: Uuid, plan: &RowPlan, target: &Employee) {
+    if let (Some(id), Some(name)) = (target.hr.cost_center_id, plan.values.get("costCenter"))
+        && id == cost_center_id(company_id, name)
+        && !centres.iter().any(|(known, _)| *known == id)
+    {
+        centres.push((id, name.clone()));
+    }
+}
+
 /// Builds a chunk's writes (CPU only): employees, their grants, audit entries and
 /// every pending row's recorded outcome; rows applied before keep their outcome,
 /// rows that change nothing their planned event.
@@ -254,6 +266,7 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
         });
     };
     let (mut new_employees, mut changed, mut due) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut centres, mut restarted) = (Vec::new(), Vec::new());
     let mut outbox = applying.outbox.fresh();
     let mut events = Vec::with_capacity(chunk.len());
     for plan in &chunk {
@@ -268,6 +281,7 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
             } else {
                 let granted_now: Vec<&GrantDue> = plan.budgets.iter().filter(|g| g.granted_on <= applying.today).collect();
                 announce_created(&mut outbox, applying, t, &granted_now, now);
+                note_cost_center(&mut centres, applying.company_id, plan, t);
                 due.extend(granted_now.into_iter().map(|g| (t.id, g.clone())));
                 audit(plan, None, t);
                 new_employees.push(t.clone());
@@ -279,8 +293,15 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
                 Some(before) => {
                     audit(plan, Some(&before.employee), t);
                     changed.push((t.clone(), before.created_at));
-                    let event =
-                        if plan.event == Event::Offboarding { EventType::EmployeeOffboardingScheduled } else { EventType::EmployeeUpdated };
+                    note_cost_center(&mut centres, applying.company_id, plan, t);
+                    let event = match plan.event {
+                        Event::Offboarding => EventType::EmployeeOffboardingScheduled,
+                        Event::Reactivation => {
+                            restarted.push(t.id);
+                            EventType::EmployeeReactivated
+                        }
+                        _ => EventType::EmployeeUpdated,
+                    };
                     let after = StoredEmployee { employee: t.clone(), updated_at: now, ..before.clone() };
                     outbox.emit(event, now, || employee_data(&after, applying.today));
                     None
@@ -292,10 +313,13 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
         events.push(event);
     }
     if !records.is_empty() {
+        // Cost centres first: employees refer to them.
+        hris::create_cost_centers_into(&mut writes, applying.company_id, &centres, now);
         employees::insert_many_into(&mut writes, &new_employees, now, Some(applying.today));
         // Grants follow their employees (foreign key).
         grants::grant_many_into(&mut writes, applying.company_id, &due, now);
         employees::overwrite_many_into(&mut writes, &changed, now);
+        employees::restart_lifecycle_into(&mut writes, &restarted);
         audit::record_many_into(&mut writes, &audit_entries);
         applied::record_chunk_into(&mut writes, applying.run_id, range, &records);
         outbox.write_into(&mut writes, now);

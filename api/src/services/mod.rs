@@ -6,6 +6,7 @@ pub mod companies;
 pub mod directory;
 pub mod downloads;
 pub mod employees;
+pub mod hris;
 pub mod imports;
 pub mod notifications;
 pub mod operations;

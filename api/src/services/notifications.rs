@@ -19,6 +19,9 @@ pub mod kind {
     pub const EMPLOYEES_ADDED: &str = "EMPLOYEES_ADDED";
     pub const EMPLOYEE_DEACTIVATED: &str = "EMPLOYEE_DEACTIVATED";
     pub const WEBHOOK_ENDPOINT_DISABLED: &str = "WEBHOOK_ENDPOINT_DISABLED";
+    pub const EMAIL_DISCREPANCY: &str = "EMAIL_DISCREPANCY";
+    pub const UNMATCHED_EMPLOYEES: &str = "UNMATCHED_EMPLOYEES";
+    pub const HRIS_SYNC_FAILED: &str = "HRIS_SYNC_FAILED";
 }
 
 /// Most notifications one `markNotificationsRead` takes.

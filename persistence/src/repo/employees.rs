@@ -252,6 +252,21 @@ pub fn overwrite_many_into(batch: &mut WriteBatch, changed: &[(Employee, DateTim
     }
 }
 
+/// R-HRIS-13: rehired employees are onboarded (and later deactivated) again by
+/// the lifecycle, from their new onboarding date.
+pub fn restart_lifecycle_into(batch: &mut WriteBatch, ids: &[Uuid]) {
+    if ids.is_empty() {
+        return;
+    }
+    let mut update = Query::update();
+    update
+        .table(Entity)
+        .value(Column::OnboardedAt, Expr::val(Option::<DateTime<Utc>>::None))
+        .value(Column::DeactivatedAt, Expr::val(Option::<DateTime<Utc>>::None))
+        .and_where(Column::Id.is_in(ids.iter().copied()));
+    batch.push_update(&update);
+}
+
 pub async fn find(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<Option<StoredEmployee>> {
     Entity::find().filter(Column::CompanyId.eq(company_id)).filter(Column::Id.eq(id)).one(db).await?.map(to_domain).transpose()
 }

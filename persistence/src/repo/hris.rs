@@ -91,7 +91,9 @@ pub fn settings_from(v: &Value) -> HrisSettings {
 
 fn to_stored(m: hris_connection::Model) -> StoredConnection {
     let pairs = |v: &Value, a: &str, b: &str| -> Vec<(Value, Value)> {
-        v.as_array().map(|l| l.iter().map(|x| (x.get(a).cloned().unwrap_or(Value::Null), x.get(b).cloned().unwrap_or(Value::Null))).collect()).unwrap_or_default()
+        v.as_array()
+            .map(|l| l.iter().map(|x| (x.get(a).cloned().unwrap_or(Value::Null), x.get(b).cloned().unwrap_or(Value::Null))).collect())
+            .unwrap_or_default()
     };
     StoredConnection {
         id: m.id,
@@ -226,9 +228,20 @@ pub async fn all_employees(db: &impl ConnectionTrait, company_id: Uuid) -> Resul
         .collect()
 }
 
+/// What employees are counted by.
+#[derive(Debug, Clone, Copy)]
+pub enum AssignedTo {
+    CostCenter,
+    LegalEntity,
+}
+
 /// Employee counts per cost centre or legal entity.
-pub async fn counts_by(db: &impl ConnectionTrait, company_id: Uuid, column: employee::Column) -> Result<HashMap<Uuid, u64>> {
+pub async fn counts_by(db: &impl ConnectionTrait, company_id: Uuid, by: AssignedTo) -> Result<HashMap<Uuid, u64>> {
     use sea_orm::QuerySelect;
+    let column = match by {
+        AssignedTo::CostCenter => employee::Column::CostCenterId,
+        AssignedTo::LegalEntity => employee::Column::LegalEntityId,
+    };
     let rows: Vec<(Option<Uuid>, i64)> = employee::Entity::find()
         .select_only()
         .column(column)

@@ -2,7 +2,7 @@
 //! chunk's statements on a blocking thread while the database runs the previous
 //! chunk's. Repositories add to a batch with their `…_into` functions.
 
-use sea_orm::sea_query::InsertStatement;
+use sea_orm::sea_query::{InsertStatement, UpdateStatement};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::error::Result;
@@ -25,6 +25,10 @@ impl WriteBatch {
 
     pub(crate) fn push(&mut self, insert: &InsertStatement) {
         self.statements.push(self.backend.build(insert));
+    }
+
+    pub(crate) fn push_update(&mut self, update: &UpdateStatement) {
+        self.statements.push(self.backend.build(update));
     }
 
     /// Runs the statements one after the other on `db` (a transaction, usually).

@@ -7,6 +7,7 @@ mod companies;
 mod employees;
 mod helpers;
 mod hostile;
+mod hris;
 mod http;
 mod import;
 mod lifecycle;

@@ -3,6 +3,7 @@
 mod company;
 mod directory;
 mod employee;
+mod hris;
 mod imports;
 mod notifications;
 mod webhooks;
@@ -14,6 +15,7 @@ pub struct Mutation(
     company::CompanyMutation,
     directory::DirectoryMutation,
     employee::EmployeeMutation,
+    hris::HrisMutation,
     imports::ImportMutation,
     notifications::NotificationMutation,
     webhooks::WebhookMutation,

@@ -4,6 +4,7 @@ pub mod company;
 pub mod directory;
 pub mod employee;
 pub mod enums;
+pub mod hris;
 pub mod import;
 pub mod inputs;
 pub mod notification;

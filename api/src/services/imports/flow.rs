@@ -79,7 +79,7 @@ pub async fn confirm_mapping(app: &AppState, caller: &Caller, job_id: Uuid, choi
     Ok(job)
 }
 
-async fn queue_run(
+pub(crate) async fn queue_run(
     app: &AppState,
     caller: &Caller,
     job: &mut StoredJob,

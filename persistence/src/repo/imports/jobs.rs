@@ -185,6 +185,13 @@ pub async fn transition(db: &impl ConnectionTrait, id: Uuid, from: JobStatus, st
     Ok(result.rows_affected == 1)
 }
 
+/// An HR job's row count, once its snapshot is staged.
+pub async fn set_row_count(db: &impl ConnectionTrait, id: Uuid, rows: u64, now: DateTime<Utc>) -> Result<()> {
+    let row = ActiveModel { id: Set(id), row_count: Set(rows as i64), updated_at: Set(now), ..Default::default() };
+    Entity::update(row).exec(db).await?;
+    Ok(())
+}
+
 pub async fn set_status(db: &impl ConnectionTrait, id: Uuid, status: JobStatus, failure: Option<&str>, now: DateTime<Utc>) -> Result<()> {
     Entity::update_many()
         .col_expr(Column::Status, status.code().into())
