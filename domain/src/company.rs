@@ -77,6 +77,26 @@ impl TimeZoneName {
     pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
         now.with_timezone(&self.0).date_naive()
     }
+
+    pub fn local_time(&self, now: DateTime<Utc>) -> chrono::NaiveDateTime {
+        now.with_timezone(&self.0).naive_local()
+    }
+
+    /// The instant a local time of day is reached on `day`: the earlier one when
+    /// the clock goes back, and when that time is skipped (spring forward) the
+    /// moment the clock jumps over it.
+    pub fn instant(&self, day: NaiveDate, time: chrono::NaiveTime) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let local = day.and_time(time);
+        let mut probe = local;
+        loop {
+            if let Some(at) = self.0.from_local_datetime(&probe).earliest() {
+                return at.with_timezone(&Utc);
+            }
+            // Inside a gap: the first local minute after it.
+            probe += chrono::Duration::minutes(1);
+        }
+    }
 }
 
 impl Default for TimeZoneName {

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDate, NaiveTime};
 use uuid::Uuid;
 
+use crate::company_group::GroupName;
 use crate::email::EmailAddress;
 use crate::employee::HrChanges;
 use crate::error::ViolationCode;
@@ -15,6 +16,8 @@ use crate::import::cell::Cell;
 use crate::import::issue::RowIssue;
 use crate::import::source::{SourceRecord, Standing};
 use crate::import::validate::GroupIndex;
+
+pub mod daily;
 
 /// One employee as the HR system lists it, whatever the provider.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -245,6 +248,12 @@ pub fn cost_center_id(company_id: Uuid, name: &str) -> Uuid {
     Uuid::new_v5(&company_id, format!("cost-center:{name}").as_bytes())
 }
 
+/// The id of the group a sync creates for a team (R-HRIS-6): the same for the
+/// same name in the same company, like `cost_center_id`.
+pub fn team_group_id(company_id: Uuid, name: &GroupName) -> Uuid {
+    Uuid::new_v5(&company_id, format!("group:{}", name.match_key()).as_bytes())
+}
+
 /// What reading an HR record needs besides the record.
 pub struct HrReading<'a> {
     pub company_id: Uuid,
@@ -265,6 +274,13 @@ impl HrReading<'_> {
             Some(mapped) => *mapped,
             None => self.groups.find(team).map(|(id, _)| id),
         }
+    }
+
+    /// R-HRIS-6: the group a sync creates for a team nobody mapped, when the
+    /// company lets it; a team that is no valid group name gets none.
+    fn group_to_create(&self, team: &str) -> Option<GroupName> {
+        let unmapped = !self.team_groups.contains_key(team);
+        (self.settings.create_groups_from_teams && unmapped).then(|| GroupName::parse(team).ok()).flatten()
     }
 
     /// One HR record as a source record: the fields the sync's settings select,
@@ -369,11 +385,17 @@ impl HrReading<'_> {
                         record.values.insert("companyGroup".into(), name.to_string());
                     }
                 }
-                None => record.warn(
-                    Some("companyGroup"),
-                    "UNMAPPED_TEAM",
-                    format!("team '{team}' maps to no company group; map it (or create a group from it) to place this employee"),
-                ),
+                None => match self.group_to_create(team) {
+                    Some(name) => {
+                        record.fields.company_group_id = Some(Some(team_group_id(self.company_id, &name)));
+                        record.values.insert("companyGroup".into(), name.as_str().to_string());
+                    }
+                    None => record.warn(
+                        Some("companyGroup"),
+                        "UNMAPPED_TEAM",
+                        format!("team '{team}' maps to no company group; map it (or create a group from it) to place this employee"),
+                    ),
+                },
             }
         }
         record.fields.hr = hr_changes;

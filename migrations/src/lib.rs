@@ -13,6 +13,7 @@ mod m20261202_000006_keyset_indexes;
 mod m20261202_000007_employee_search;
 mod m20261202_000008_lifecycle;
 mod m20261202_000009_hris;
+mod m20261202_000010_hris_lists;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_employee_search::Migration),
             Box::new(m20261202_000008_lifecycle::Migration),
             Box::new(m20261202_000009_hris::Migration),
+            Box::new(m20261202_000010_hris_lists::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The HR-system sync's adapters: a connector per provider (Personio first) that
 //! fetches a snapshot of `HrEmployee`s, and the errors a fetch can end with.
 
+pub mod daily;
 pub mod personio;
 
 /// Why talking to the HR system failed. Messages never hold a credential.

@@ -18,6 +18,7 @@ use crate::error::{ApiError, Result};
 use crate::events::{JobEvent, progress_of};
 use crate::runner::lease::{self, Heartbeat};
 use crate::runner::{Claimed, Runner};
+use crate::services::imports::new_run;
 use crate::services::notifications::{self, Notice, kind};
 use crate::services::{begin, commit};
 use crate::state::AppState;
@@ -145,6 +146,27 @@ async fn hr_sync_notices(txn: &DatabaseTransaction, run: &StoredRun) -> Result<V
     Ok(notices)
 }
 
+/// R-HRIS-10: a job that applies its own dry run (the daily HR sync) gets its
+/// sync queued in the transaction that completes the dry run, so a crash cannot
+/// leave a completed dry run that nobody applies.
+async fn apply_after_dry_run(
+    txn: &DatabaseTransaction,
+    run: &StoredRun,
+    status: JobStatus,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<(jobs::StoredJob, StoredRun)>> {
+    let mut job = jobs::get(txn, run.job_id).await?;
+    if run.mode != RunMode::DryRun || !job.apply_after_dry_run {
+        return Ok(None);
+    }
+    let next = status.confirm_sync().map_err(|e| ApiError::Conflict(e.to_string()))?;
+    let sync = new_run(&job, RunMode::Sync, &job.created_by, Some(run.id), now);
+    jobs::transition(txn, job.id, status, next, now).await?;
+    runs::insert(txn, &sync).await?;
+    job.status = next;
+    Ok(Some((job, sync)))
+}
+
 fn failure_reason(err: &ApiError, run_id: Uuid) -> String {
     match err {
         ApiError::Internal(_) => format!("the run failed unexpectedly (logged as run {run_id}); start it again or contact support"),
@@ -172,10 +194,15 @@ async fn finish(
     runs::progress(&txn, run.id, run.processed, run.total, &summary).await?;
     let job_status = JobStatus::after_run(run.mode, status);
     jobs::set_status(&txn, run.job_id, job_status, failure, now).await?;
+    let mut follow_up = None;
     if status == RunStatus::Completed {
         announce_completion(&txn, run, app).await?;
+        follow_up = apply_after_dry_run(&txn, run, job_status, now).await?;
     }
     commit(txn).await?;
+    if let Some((job, sync)) = &follow_up {
+        app.events.run_changed(job, sync, "queued", now);
+    }
     // A sync may have set offboarding dates to today: the lifecycle acts on them now.
     app.wake.notify_one();
     let db = &app.db.conn;

@@ -9,16 +9,16 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use roster_domain::hris::cost_center_id;
+use roster_domain::hris::{cost_center_id, team_group_id};
 use roster_domain::import::{Event, RowPlan, Summary};
-use roster_domain::{EmailAddress, Employee, GrantDue, LoginState};
+use roster_domain::{CompanyGroup, EmailAddress, Employee, GrantDue, GroupName, LoginState};
 use roster_persistence::repo::audit::{self, AuditEntry};
 use roster_persistence::repo::codec::employee_to_json;
 use roster_persistence::repo::employees::StoredEmployee;
 use roster_persistence::repo::imports::applied::{self, Outcome};
 use roster_persistence::repo::imports::{jobs, plans};
 use roster_persistence::repo::writes::WriteBatch;
-use roster_persistence::repo::{companies, employees, grants, hris};
+use roster_persistence::repo::{companies, employees, grants, groups, hris};
 use roster_persistence::{ConnectionTrait, DatabaseTransaction};
 use uuid::Uuid;
 
@@ -245,6 +245,16 @@ fn note_cost_center(centres: &mut Vec<(Uuid, String)>, company_id: Uuid, plan: &
     }
 }
 
+/// R-HRIS-6: a group the plan named for an HR team that does not exist yet (its
+/// id is the one `team_group_id` gives the team) is created with the chunk.
+fn note_group(groups: &mut Vec<CompanyGroup>, company_id: Uuid, plan: &RowPlan, target: &Employee) {
+    let Some(name) = plan.values.get("companyGroup").and_then(|n| GroupName::parse(n).ok()) else { return };
+    let id = team_group_id(company_id, &name);
+    if target.company_group_id == Some(id) && !groups.iter().any(|g| g.id == id) {
+        groups.push(CompanyGroup { id, company_id, name });
+    }
+}
+
 /// Builds a chunk's writes (CPU only): employees, their grants, audit entries and
 /// every pending row's recorded outcome; rows applied before keep their outcome,
 /// rows that change nothing their planned event.
@@ -266,7 +276,7 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
         });
     };
     let (mut new_employees, mut changed, mut due) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut centres, mut restarted) = (Vec::new(), Vec::new());
+    let (mut centres, mut new_groups, mut restarted) = (Vec::new(), Vec::new(), Vec::new());
     let mut outbox = applying.outbox.fresh();
     let mut events = Vec::with_capacity(chunk.len());
     for plan in &chunk {
@@ -282,6 +292,7 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
                 let granted_now: Vec<&GrantDue> = plan.budgets.iter().filter(|g| g.granted_on <= applying.today).collect();
                 announce_created(&mut outbox, applying, t, &granted_now, now);
                 note_cost_center(&mut centres, applying.company_id, plan, t);
+                note_group(&mut new_groups, applying.company_id, plan, t);
                 due.extend(granted_now.into_iter().map(|g| (t.id, g.clone())));
                 audit(plan, None, t);
                 new_employees.push(t.clone());
@@ -294,6 +305,7 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
                     audit(plan, Some(&before.employee), t);
                     changed.push((t.clone(), before.created_at));
                     note_cost_center(&mut centres, applying.company_id, plan, t);
+                    note_group(&mut new_groups, applying.company_id, plan, t);
                     let event = match plan.event {
                         Event::Offboarding => EventType::EmployeeOffboardingScheduled,
                         Event::Reactivation => {
@@ -313,8 +325,9 @@ fn build_chunk(applying: &Applying, mut writes: WriteBatch, decoded: Decoded, se
         events.push(event);
     }
     if !records.is_empty() {
-        // Cost centres first: employees refer to them.
+        // Cost centres and groups first: employees refer to them.
         hris::create_cost_centers_into(&mut writes, applying.company_id, &centres, now);
+        groups::create_missing_into(&mut writes, &new_groups, now);
         employees::insert_many_into(&mut writes, &new_employees, now, Some(applying.today));
         // Grants follow their employees (foreign key).
         grants::grant_many_into(&mut writes, applying.company_id, &due, now);

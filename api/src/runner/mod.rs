@@ -1,6 +1,6 @@
 //! The runner: every server process runs one (unless `--no-runner`). It does all
 //! background work: import runs, the lifecycle of each company, and webhook
-//! deliveries per endpoint. Each kind has its own slots, so a long import never
+//! deliveries per endpoint, and queuing the daily HR syncs. Each kind has its own slots, so a long import never
 //! holds up a company's dates or an endpoint's deliveries. Work is claimed from
 //! the database under a lease that a heartbeat renews; work whose runner died is
 //! taken over when its lease expires; on shutdown work stops at a safe point.
@@ -23,10 +23,12 @@ pub enum Kind {
     Import,
     Lifecycle,
     Deliveries,
+    /// Queuing the daily HR syncs that are due (the import runs do the syncing).
+    HrSync,
 }
 
 impl Kind {
-    const ALL: [Kind; 3] = [Kind::Import, Kind::Lifecycle, Kind::Deliveries];
+    const ALL: [Kind; 4] = [Kind::Import, Kind::Lifecycle, Kind::Deliveries, Kind::HrSync];
 
     /// Slots of this kind in this process; 0 leaves the kind to other replicas
     /// (imports always get one).
@@ -35,6 +37,8 @@ impl Kind {
             Kind::Import => app.runner.concurrency.max(1),
             Kind::Lifecycle => app.runner.lifecycle_concurrency,
             Kind::Deliveries => app.runner.delivery_concurrency,
+            // Dated work, like the lifecycle: a replica that leaves the lifecycle to others leaves this too.
+            Kind::HrSync => app.runner.lifecycle_concurrency.min(1),
         }
     }
 }
@@ -80,6 +84,7 @@ async fn claim(kind: Kind, runner: &Runner) -> crate::error::Result<Option<Claim
         Kind::Import => crate::jobs::claim(runner).await,
         Kind::Lifecycle => crate::lifecycle::claim(runner).await,
         Kind::Deliveries => crate::webhooks::delivery::claim(runner).await,
+        Kind::HrSync => crate::hris::daily::claim(runner).await,
     }
 }
 

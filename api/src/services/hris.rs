@@ -5,17 +5,18 @@
 use std::collections::HashMap;
 
 use chrono::NaiveTime;
-use roster_domain::hris::{HR_COLUMNS, HrAttribute, HrisSettings, InvitePolicy};
+use roster_domain::hris::{HR_COLUMNS, HrAttribute, HrisSettings, InvitePolicy, daily};
 use roster_domain::import::{ColumnMapping, ImportSource, JobStatus, RunMode};
 use roster_domain::{EmployeeStatus, GroupName};
-use roster_persistence::repo::hris::{self, AssignedTo, StoredConnection};
+use roster_persistence::repo::hris::{self, AssignedTo, FetchOutcome, StoredConnection};
 use roster_persistence::repo::imports::jobs::{self, StoredColumn, StoredJob};
 use roster_persistence::repo::imports::rows::{self, StagedRow};
+use roster_persistence::repo::imports::runs::{self, StoredRun};
 use roster_persistence::repo::{companies, employees, groups};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::imports::queue_run;
+use super::imports::new_run;
 use super::notifications::{self, Notice, kind};
 use super::{begin, commit};
 use crate::auth::{Caller, Permission};
@@ -96,6 +97,7 @@ pub async fn connect(app: &AppState, caller: &Caller, client_id: &str, client_se
         team_mappings: earlier.as_ref().map(|c| c.team_mappings.clone()).unwrap_or_default(),
         teams: earlier.as_ref().map(|c| c.teams.clone()).unwrap_or_default(),
         available_attributes: readable.into_iter().map(|a| (a.key, a.label)).collect(),
+        snapshot_job_id: earlier.as_ref().and_then(|c| c.snapshot_job_id),
     };
     hris::save(&app.db.conn, &connection, now).await?;
     tracing::info!(%company_id, missing = missing.len(), "HR system connected");
@@ -181,8 +183,20 @@ fn apply_settings(s: &mut HrisSettings, change: SettingsChange) -> Result<()> {
 
 pub async fn update_settings(app: &AppState, caller: &Caller, change: SettingsChange) -> Result<StoredConnection> {
     let mut connection = existing(app, caller).await?;
+    let was_automatic = connection.settings.auto_sync;
     apply_settings(&mut connection.settings, change)?;
-    hris::save(&app.db.conn, &connection, app.clock.now()).await?;
+    let now = app.clock.now();
+    let txn = begin(app).await?;
+    hris::save(&txn, &connection, now).await?;
+    if connection.settings.auto_sync && !was_automatic {
+        // Switched on: the first automatic sync is the next one to come, not one
+        // for a time of day already past.
+        let zone = companies::get(&txn, connection.company_id).await?.time_zone;
+        let day = daily::latest_due_day(&connection.settings, &zone, now);
+        hris::claim_auto_sync(&txn, connection.company_id, day).await?;
+        connection.last_auto_sync_on = connection.last_auto_sync_on.max(Some(day));
+    }
+    commit(txn).await?;
     Ok(connection)
 }
 
@@ -247,7 +261,36 @@ pub async fn disconnect(app: &AppState, caller: &Caller) -> Result<()> {
 /// fetches the snapshot first.
 pub async fn start_sync(app: &AppState, caller: &Caller) -> Result<StoredJob> {
     let connection = existing(app, caller).await?;
-    let now = app.clock.now();
+    let txn = begin(app).await?;
+    let (job, run) = queue_sync_in(&txn, &connection, &caller.subject, false, app.clock.now()).await?;
+    commit(txn).await?;
+    announce_queued(app, &job, &run);
+    Ok(job)
+}
+
+/// R-HRIS-10: the daily sync of `day`, claimed and queued in one transaction, so
+/// that however many replicas try, exactly one job is queued for the day and a
+/// crash leaves either both or neither. Its sync follows its dry run by itself,
+/// started in the enabling admin's name (R-HRIS-1). `None`: the day was claimed.
+pub async fn queue_daily_sync(app: &AppState, connection: &StoredConnection, day: chrono::NaiveDate) -> Result<Option<StoredJob>> {
+    let txn = begin(app).await?;
+    if !hris::claim_auto_sync(&txn, connection.company_id, day).await? {
+        return Ok(None);
+    }
+    let (job, run) = queue_sync_in(&txn, connection, &connection.enabled_by, true, app.clock.now()).await?;
+    commit(txn).await?;
+    tracing::info!(company_id = %connection.company_id, %day, job_id = %job.id, "daily HR sync queued");
+    announce_queued(app, &job, &run);
+    Ok(Some(job))
+}
+
+async fn queue_sync_in(
+    txn: &roster_persistence::DatabaseTransaction,
+    connection: &StoredConnection,
+    started_by: &str,
+    apply_after_dry_run: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(StoredJob, StoredRun)> {
     let columns = HR_COLUMNS
         .iter()
         .enumerate()
@@ -256,24 +299,41 @@ pub async fn start_sync(app: &AppState, caller: &Caller) -> Result<StoredJob> {
             samples: Vec::new(),
         })
         .collect();
-    let mut job = StoredJob {
+    let status = JobStatus::Mapped.start_dry_run().map_err(|e| ApiError::Conflict(e.to_string()))?;
+    let job = StoredJob {
         id: Uuid::now_v7(),
         company_id: connection.company_id,
         source: ImportSource::Hris,
-        status: JobStatus::Mapped,
+        status,
         file_name: Some(format!("{}-sync-{}.json", connection.provider.to_lowercase(), now.format("%Y%m%d-%H%M%S"))),
         sheet_name: None,
-        created_by: caller.subject.clone(),
+        created_by: started_by.to_string(),
         created_at: now,
         updated_at: now,
         row_count: 0,
         columns,
         failure_reason: None,
+        apply_after_dry_run,
     };
-    jobs::insert(&app.db.conn, &job).await?;
-    let next = job.status.start_dry_run().map_err(|e| ApiError::Conflict(e.to_string()))?;
-    queue_run(app, caller, &mut job, RunMode::DryRun, next, None).await?;
-    Ok(job)
+    jobs::insert(txn, &job).await?;
+    let run = new_run(&job, RunMode::DryRun, started_by, None, now);
+    runs::insert(txn, &run).await?;
+    Ok((job, run))
+}
+
+fn announce_queued(app: &AppState, job: &StoredJob, run: &StoredRun) {
+    app.wake.notify_one();
+    app.events.job_changed(job);
+    app.events.run_changed(job, run, "queued", app.clock.now());
+}
+
+/// R-HRIS-10: when the next automatic sync runs, in the company's time zone.
+pub async fn next_sync_at(app: &AppState, connection: &StoredConnection) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    if !connection.settings.auto_sync {
+        return Ok(None);
+    }
+    let zone = companies::get(&app.db.read, connection.company_id).await?.time_zone;
+    Ok(daily::next_at(&connection.settings, &zone, connection.last_auto_sync_on, app.clock.now()))
 }
 
 /// R-HRIS-15: the enabling admin is no longer active when the company's employee
@@ -291,7 +351,7 @@ async fn owner_active(app: &AppState, connection: &StoredConnection) -> Result<b
 /// run, marks the connection failing and tells the admins (`HRIS_SYNC_FAILED`,
 /// `hris.sync_failed`); nothing in the directory changes (R-HRIS-14).
 pub async fn fetch_snapshot(app: &AppState, job: &StoredJob, run_id: Uuid) -> Result<u64> {
-    let mut connection = hris::find(&app.db.conn, job.company_id)
+    let connection = hris::find(&app.db.conn, job.company_id)
         .await?
         .ok_or_else(|| fetch_failed("HRIS_NOT_CONNECTED", "the HR system was disconnected"))?;
     let fetched = if owner_active(app, &connection).await? {
@@ -306,10 +366,8 @@ pub async fn fetch_snapshot(app: &AppState, job: &StoredJob, run_id: Uuid) -> Re
     let employees = match fetched {
         Ok(employees) => employees,
         Err((code, message)) => {
-            connection.status = "FAILING".into();
-            connection.last_error = Some((code.to_string(), message.clone()));
             let txn = begin(app).await?;
-            hris::save(&txn, &connection, now).await?;
+            hris::record_fetch(&txn, job.company_id, FetchOutcome::Failed { code, message: &message }, now).await?;
             let mut outbox = Outbox::load(&txn, job.company_id, &app.clock).await?;
             let notice = Notice {
                 kind: kind::HRIS_SYNC_FAILED,
@@ -346,11 +404,7 @@ pub async fn fetch_snapshot(app: &AppState, job: &StoredJob, run_id: Uuid) -> Re
     jobs::set_row_count(&app.db.conn, job.id, count, now).await?;
     let mut teams: Vec<(String, u64)> = teams.into_iter().collect();
     teams.sort();
-    connection.teams = teams;
-    connection.status = "ACTIVE".into();
-    connection.last_error = None;
-    connection.last_sync_at = Some(now);
-    hris::save(&app.db.conn, &connection, now).await?;
+    hris::record_fetch(&app.db.conn, job.company_id, FetchOutcome::Fetched { job_id: job.id, teams: &teams }, now).await?;
     tracing::info!(job_id = %job.id, employees = count, "HR snapshot fetched");
     Ok(count)
 }

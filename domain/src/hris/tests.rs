@@ -199,6 +199,25 @@ fn r_hris_16_r_hris_6_unknown_subcompany_and_unmapped_team_are_warnings() {
 }
 
 #[test]
+fn r_hris_6_an_unmapped_team_gets_its_own_group_when_the_company_lets_the_sync_create_groups() {
+    let mut w = World::new();
+    w.settings.create_groups_from_teams = true;
+    w.teams.insert("Warehouse".into(), None);
+    let guild = HrEmployee { team: Some("Sustainability Guild".into()), ..hr("7", "sofia@c.example", "active") };
+    let plan = w.plan(&guild, None);
+    assert_eq!(codes(&plan), Vec::<&str>::new());
+    let name = GroupName::parse("Sustainability Guild").unwrap();
+    assert_eq!(plan.target.unwrap().company_group_id, Some(team_group_id(company(), &name)));
+    assert_eq!(plan.values.get("companyGroup").map(String::as_str), Some("Sustainability Guild"));
+    // The same team in another case gives the same group; a team mapped to no group gets none.
+    assert_eq!(team_group_id(company(), &GroupName::parse("sustainability guild").unwrap()), team_group_id(company(), &name));
+    let warehouse = HrEmployee { team: Some("Warehouse".into()), ..hr("8", "tom@c.example", "active") };
+    assert_eq!(codes(&w.plan(&warehouse, None)), ["UNMAPPED_TEAM"]);
+    // An existing group of the team's name is used, not created.
+    assert_eq!(w.plan(&hr("9", "ana@c.example", "active"), None).target.unwrap().company_group_id, Some(Uuid::from_u128(10)));
+}
+
+#[test]
 fn r_hris_8_an_unselected_attribute_is_never_written() {
     let mut w = World::new();
     let e = w.synced(&hr("1", "lena@n.example", "active"));

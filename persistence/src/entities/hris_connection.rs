@@ -25,6 +25,7 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub available_attributes: Json,
     pub updated_at: DateTimeUtc,
+    pub snapshot_job_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub columns: Json,
     pub failure_reason: Option<String>,
+    pub apply_after_dry_run: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

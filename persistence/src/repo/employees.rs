@@ -42,6 +42,10 @@ pub struct EmployeeFilter {
     pub company_group_id: Option<Uuid>,
     pub search: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// `Some(true)`: only employees linked to an HR record; `Some(false)`: only those not linked.
+    pub linked_to_hris: Option<bool>,
+    pub cost_center_id: Option<Uuid>,
+    pub legal_entity_id: Option<Uuid>,
 }
 
 /// One page of a keyset pagination over ids (UUIDv7, so ids order by creation).
@@ -424,6 +428,17 @@ fn filtered(company_id: Uuid, filter: &EmployeeFilter, today: NaiveDate, backend
     }
     if let Some(since) = filter.updated_since {
         query = query.filter(Column::UpdatedAt.gte(since));
+    }
+    match filter.linked_to_hris {
+        Some(true) => query = query.filter(Column::HrisId.is_not_null()),
+        Some(false) => query = query.filter(Column::HrisId.is_null()),
+        None => {}
+    }
+    if let Some(id) = filter.cost_center_id {
+        query = query.filter(Column::CostCenterId.eq(id));
+    }
+    if let Some(id) = filter.legal_entity_id {
+        query = query.filter(Column::LegalEntityId.eq(id));
     }
     query
 }

@@ -4,11 +4,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use roster_domain::{CompanyGroup, GroupName};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::stored;
+use super::writes::WriteBatch;
 use crate::entities::company_group::{ActiveModel, Column, Entity, Model};
 use crate::entities::employee;
 use crate::error::Result;
@@ -29,6 +30,23 @@ pub async fn insert(db: &impl ConnectionTrait, group: &CompanyGroup, now: DateTi
     };
     Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
+}
+
+/// R-HRIS-6: creates the groups a sync names that do not exist yet (one of the
+/// same id or name is left as it is).
+pub fn create_missing_into(batch: &mut WriteBatch, groups: &[CompanyGroup], now: DateTime<Utc>) {
+    if groups.is_empty() {
+        return;
+    }
+    let mut insert = Query::insert();
+    insert
+        .into_table(Entity)
+        .columns([Column::Id, Column::CompanyId, Column::Name, Column::NameKey, Column::CreatedAt])
+        .on_conflict(OnConflict::new().do_nothing().to_owned());
+    for g in groups {
+        insert.values_panic([g.id.into(), g.company_id.into(), g.name.as_str().into(), g.name.match_key().into(), now.into()]);
+    }
+    batch.push(&insert);
 }
 
 /// The company's groups, by name.

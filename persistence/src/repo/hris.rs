@@ -37,6 +37,8 @@ pub struct StoredConnection {
     pub teams: Vec<(String, u64)>,
     /// Key and label of each attribute the credential may read.
     pub available_attributes: Vec<(String, String)>,
+    /// The import job whose staged rows are the latest fetched snapshot.
+    pub snapshot_job_id: Option<Uuid>,
 }
 
 fn strings(v: &Value, key: &str) -> Vec<String> {
@@ -117,6 +119,7 @@ fn to_stored(m: hris_connection::Model) -> StoredConnection {
             .into_iter()
             .filter_map(|(k, l)| Some((k.as_str()?.to_string(), l.as_str()?.to_string())))
             .collect(),
+        snapshot_job_id: m.snapshot_job_id,
     }
 }
 
@@ -135,9 +138,11 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<StoredConnection>> {
     Ok(hris_connection::Entity::find().order_by_asc(hris_connection::Column::CompanyId).all(db).await?.into_iter().map(to_stored).collect())
 }
 
-/// Stores the connection, replacing the company's earlier one but keeping its
-/// settings and mappings when it had some.
+/// Stores the connection, replacing the company's earlier one. What syncs
+/// record (`record_fetch`, `claim_auto_sync`) is kept as it is in the database,
+/// so a settings change read before a sync never undoes what the sync wrote.
 pub async fn save(db: &impl ConnectionTrait, c: &StoredConnection, now: DateTime<Utc>) -> Result<()> {
+    use hris_connection::Column as C;
     let row = hris_connection::ActiveModel {
         id: Set(c.id),
         company_id: Set(c.company_id),
@@ -153,13 +158,76 @@ pub async fn save(db: &impl ConnectionTrait, c: &StoredConnection, now: DateTime
         last_auto_sync_on: Set(c.last_auto_sync_on),
         settings: Set(settings_json(&c.settings)),
         team_mappings: Set(mappings_json(&c.team_mappings)),
-        teams: Set(Value::Array(c.teams.iter().map(|(n, count)| json!({"name": n, "count": count})).collect())),
+        teams: Set(teams_json(&c.teams)),
         available_attributes: Set(Value::Array(c.available_attributes.iter().map(|(k, l)| json!({"key": k, "label": l})).collect())),
         updated_at: Set(now),
+        snapshot_job_id: Set(c.snapshot_job_id),
     };
-    hris_connection::Entity::delete_many().filter(hris_connection::Column::CompanyId.eq(c.company_id)).exec(db).await?;
-    hris_connection::Entity::insert(row).exec_without_returning(db).await?;
+    let replaced = [
+        C::Id,
+        C::Provider,
+        C::ClientId,
+        C::Secret,
+        C::EnabledBy,
+        C::EnabledAt,
+        C::Status,
+        C::LastErrorCode,
+        C::LastErrorMessage,
+        C::Settings,
+        C::TeamMappings,
+        C::AvailableAttributes,
+        C::UpdatedAt,
+    ];
+    hris_connection::Entity::insert(row)
+        .on_conflict(OnConflict::column(C::CompanyId).update_columns(replaced).to_owned())
+        .exec_without_returning(db)
+        .await?;
     Ok(())
+}
+
+fn teams_json(teams: &[(String, u64)]) -> Value {
+    Value::Array(teams.iter().map(|(n, count)| json!({"name": n, "count": count})).collect())
+}
+
+/// What a fetch leaves on the connection: a snapshot (with the teams it saw), or why it failed.
+pub enum FetchOutcome<'a> {
+    Fetched { job_id: Uuid, teams: &'a [(String, u64)] },
+    Failed { code: &'a str, message: &'a str },
+}
+
+pub async fn record_fetch(db: &impl ConnectionTrait, company_id: Uuid, outcome: FetchOutcome<'_>, now: DateTime<Utc>) -> Result<()> {
+    use hris_connection::Column as C;
+    use sea_orm::sea_query::Expr;
+    let mut update = hris_connection::Entity::update_many().filter(C::CompanyId.eq(company_id)).col_expr(C::UpdatedAt, Expr::value(now));
+    update = match outcome {
+        FetchOutcome::Fetched { job_id, teams } => update
+            .col_expr(C::Status, Expr::value("ACTIVE"))
+            .col_expr(C::LastErrorCode, Expr::value(Option::<String>::None))
+            .col_expr(C::LastErrorMessage, Expr::value(Option::<String>::None))
+            .col_expr(C::LastSyncAt, Expr::value(now))
+            .col_expr(C::Teams, Expr::value(teams_json(teams)))
+            .col_expr(C::SnapshotJobId, Expr::value(job_id)),
+        FetchOutcome::Failed { code, message } => update
+            .col_expr(C::Status, Expr::value("FAILING"))
+            .col_expr(C::LastErrorCode, Expr::value(code))
+            .col_expr(C::LastErrorMessage, Expr::value(message)),
+    };
+    update.exec(db).await?;
+    Ok(())
+}
+
+/// R-HRIS-10: claims the company's daily sync of `day` — true for exactly one
+/// caller however many replicas ask, false when that day's sync was claimed.
+pub async fn claim_auto_sync(db: &impl ConnectionTrait, company_id: Uuid, day: NaiveDate) -> Result<bool> {
+    use hris_connection::Column as C;
+    use sea_orm::sea_query::{Condition, Expr};
+    let result = hris_connection::Entity::update_many()
+        .col_expr(C::LastAutoSyncOn, Expr::value(day))
+        .filter(C::CompanyId.eq(company_id))
+        .filter(Condition::any().add(C::LastAutoSyncOn.is_null()).add(C::LastAutoSyncOn.lt(day)))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, company_id: Uuid) -> Result<bool> {

@@ -43,6 +43,9 @@ impl DirectoryQuery {
             company_group_id: filter.company_group_id,
             search: filter.search,
             updated_since: filter.updated_since,
+            linked_to_hris: filter.linked_to_hris,
+            cost_center_id: filter.cost_center_id,
+            legal_entity_id: filter.legal_entity_id,
         };
         let (page, today) = employees::page(context::app(ctx)?, context::caller(ctx)?, &repo_filter, page, with_total).await?;
         if ctx.look_ahead().field("edges").field("node").field("budgetGrants").exists()

@@ -169,4 +169,8 @@ pub struct EmployeeFilter {
     /// Matches e-mail, first or last name.
     pub search: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// true: only employees linked to an HR record; false: only those not linked (unmatched).
+    pub linked_to_hris: Option<bool>,
+    pub cost_center_id: Option<Uuid>,
+    pub legal_entity_id: Option<Uuid>,
 }

@@ -85,8 +85,8 @@ impl HrisConnection {
     }
 
     /// The next automatic sync, when it is on (R-HRIS-10).
-    async fn next_sync_at(&self) -> Option<DateTime<Utc>> {
-        None
+    async fn next_sync_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        Ok(crate::services::hris::next_sync_at(context::app(ctx)?, &self.0).await?)
     }
 
     async fn settings(&self) -> HrisSettings {

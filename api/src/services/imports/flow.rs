@@ -1,5 +1,6 @@
 //! The job's flow: mapping, dry run, sync, cancel (R-IMP-7, 10, 11, 15).
 
+use chrono::{DateTime, Utc};
 use roster_domain::import::mapping::confirm;
 use roster_domain::import::{FieldKey, JobStatus, RunMode, RunStatus, StandardField, Summary};
 use roster_persistence::repo::employees::Page;
@@ -79,22 +80,15 @@ pub async fn confirm_mapping(app: &AppState, caller: &Caller, job_id: Uuid, choi
     Ok(job)
 }
 
-pub(crate) async fn queue_run(
-    app: &AppState,
-    caller: &Caller,
-    job: &mut StoredJob,
-    mode: RunMode,
-    next: JobStatus,
-    plan_run_id: Option<Uuid>,
-) -> Result<()> {
-    let now = app.clock.now();
-    let run = StoredRun {
+/// A run of the job, queued now.
+pub(crate) fn new_run(job: &StoredJob, mode: RunMode, started_by: &str, plan_run_id: Option<Uuid>, now: DateTime<Utc>) -> StoredRun {
+    StoredRun {
         id: Uuid::now_v7(),
         job_id: job.id,
         company_id: job.company_id,
         mode,
         status: RunStatus::Queued,
-        started_by: caller.subject.clone(),
+        started_by: started_by.to_string(),
         queued_at: now,
         started_at: None,
         finished_at: None,
@@ -104,7 +98,19 @@ pub(crate) async fn queue_run(
         failure_reason: None,
         plan_run_id,
         cancel_requested: false,
-    };
+    }
+}
+
+async fn queue_run(
+    app: &AppState,
+    started_by: &str,
+    job: &mut StoredJob,
+    mode: RunMode,
+    next: JobStatus,
+    plan_run_id: Option<Uuid>,
+) -> Result<()> {
+    let now = app.clock.now();
+    let run = new_run(job, mode, started_by, plan_run_id, now);
     let txn = crate::services::begin(app).await?;
     if !jobs::transition(&txn, job.id, job.status, next, now).await? {
         return Err(ApiError::Conflict("the job changed while this request ran; read it again".into()));
@@ -124,7 +130,7 @@ pub(crate) async fn queue_run(
 pub async fn start_dry_run(app: &AppState, caller: &Caller, job_id: Uuid) -> Result<StoredJob> {
     let mut job = job_for_write(app, caller, job_id).await?;
     let next = job.status.start_dry_run().map_err(not_allowed)?;
-    queue_run(app, caller, &mut job, RunMode::DryRun, next, None).await?;
+    queue_run(app, &caller.subject, &mut job, RunMode::DryRun, next, None).await?;
     Ok(job)
 }
 
@@ -138,7 +144,7 @@ pub async fn confirm_sync(app: &AppState, caller: &Caller, job_id: Uuid) -> Resu
         .rev()
         .find(|r| r.mode == RunMode::DryRun && r.status == RunStatus::Completed)
         .ok_or_else(|| ApiError::Invalid(vec![UserError::new(&["jobId"], "INVALID_STATE", "the job has no completed dry run to apply")]))?;
-    queue_run(app, caller, &mut job, RunMode::Sync, next, Some(dry_run.id)).await?;
+    queue_run(app, &caller.subject, &mut job, RunMode::Sync, next, Some(dry_run.id)).await?;
     Ok(job)
 }
 

@@ -7,7 +7,7 @@ pub mod planning;
 mod rows;
 mod upload;
 
-pub(crate) use flow::queue_run;
+pub(crate) use flow::new_run;
 pub use flow::{cancel, confirm_mapping, confirm_sync, find_job, jobs_page, runs_of, start_dry_run};
 pub use rows::{Page, RowView, rows_page};
 pub use upload::upload;

@@ -113,6 +113,7 @@ pub async fn upload(app: &AppState, caller: &Caller, file_name: String, bytes: V
         row_count: staging.rows,
         columns: staging.columns,
         failure_reason: None,
+        apply_after_dry_run: false,
     };
     let txn = crate::services::begin(app).await?;
     files::store(&txn, job_id, company_id, &bytes).await?;

@@ -33,6 +33,8 @@ pub struct StoredJob {
     pub row_count: u64,
     pub columns: Vec<StoredColumn>,
     pub failure_reason: Option<String>,
+    /// Its sync is queued as soon as its dry run completes (the daily HR sync, R-HRIS-10).
+    pub apply_after_dry_run: bool,
 }
 
 impl StoredJob {
@@ -93,6 +95,7 @@ fn to_domain(m: Model) -> Result<StoredJob> {
         row_count: m.row_count as u64,
         columns: columns_from(&m.columns)?,
         failure_reason: m.failure_reason,
+        apply_after_dry_run: m.apply_after_dry_run,
     })
 }
 
@@ -110,6 +113,7 @@ pub async fn insert(db: &impl ConnectionTrait, job: &StoredJob) -> Result<()> {
         row_count: Set(job.row_count as i64),
         columns: Set(columns_json(&job.columns)),
         failure_reason: Set(job.failure_reason.clone()),
+        apply_after_dry_run: Set(job.apply_after_dry_run),
     };
     Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
