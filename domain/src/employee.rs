@@ -411,6 +411,21 @@ impl Employee {
         self.set_login(LoginState::Enabled, today, "enabled")
     }
 
+    /// R-HRIS-2: links the employee to an HR record by hand (when the e-mails
+    /// differ, so the sync cannot match them); later syncs match it by that id.
+    pub fn link_to_hr(&self, hris_id: &str) -> Result<Employee, DomainError> {
+        let id = hris_id.trim();
+        if id.is_empty() || id.chars().count() > 64 {
+            return Err(DomainError::single("hrisId", ViolationCode::InvalidValue, "an HR id has 1 to 64 characters"));
+        }
+        let mut next = self.clone();
+        if next.hr.hris_id.as_deref() != Some(id) {
+            next.hr.hris_id = Some(id.to_string());
+            next.version += 1;
+        }
+        Ok(next)
+    }
+
     /// R-LOG-1: withdraws login (a lost laptop) without offboarding.
     pub fn disable_login(&self, today: NaiveDate) -> Result<Employee, DomainError> {
         self.set_login(LoginState::Disabled, today, "disabled")

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::company_group::GroupName;
 use crate::email::EmailAddress;
 use crate::employee::HrChanges;
-use crate::error::ViolationCode;
+use crate::error::{Violation, ViolationCode};
 use crate::import::cell::Cell;
 use crate::import::issue::RowIssue;
 use crate::import::source::{SourceRecord, Standing};
@@ -205,6 +205,47 @@ impl Default for HrisSettings {
 }
 
 impl HrisSettings {
+    /// The daily sync's time of day, as HH:MM.
+    pub fn set_auto_sync_time(&mut self, raw: &str) -> Result<(), Violation> {
+        let time = NaiveTime::parse_from_str(raw.trim(), "%H:%M").map_err(|_| {
+            Violation::new("autoSyncTime", ViolationCode::InvalidValue, format!("'{raw}' is not a time of day as HH:MM (e.g. 06:30)"))
+        })?;
+        self.auto_sync_time = time;
+        Ok(())
+    }
+
+    /// R-HRIS-8: the attributes that sync, by code; each unknown code is a violation.
+    pub fn select_attributes(&mut self, codes: &[String]) -> Result<(), Vec<Violation>> {
+        let (mut chosen, mut unknown) = (Vec::new(), Vec::new());
+        for code in Self::cleaned(codes) {
+            match HrAttribute::parse(&code) {
+                Some(a) if !chosen.contains(&a) => chosen.push(a),
+                Some(_) => {}
+                None => unknown.push(Violation::new(
+                    "attributes",
+                    ViolationCode::InvalidValue,
+                    format!("'{code}' is not an attribute; expected {}", HrAttribute::ALL.map(HrAttribute::code).join(", ")),
+                )),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(unknown);
+        }
+        self.attributes = Some(chosen);
+        Ok(())
+    }
+
+    /// The HR attribute key of the work phone; blank clears it.
+    pub fn set_phone_attribute(&mut self, key: &str) {
+        let key = key.trim();
+        self.phone_attribute = (!key.is_empty()).then(|| key.to_string());
+    }
+
+    /// A filter list as it is kept: trimmed, without blanks.
+    pub fn cleaned(list: &[String]) -> Vec<String> {
+        list.iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
+    }
+
     pub fn syncs(&self, attribute: HrAttribute) -> bool {
         self.attributes.as_ref().is_none_or(|selected| selected.contains(&attribute))
     }

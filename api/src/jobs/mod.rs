@@ -4,6 +4,6 @@
 mod control;
 mod dry_run;
 mod runner;
-mod sync;
+pub(crate) mod sync;
 
 pub use runner::claim;

@@ -236,7 +236,7 @@ fn announce_created(outbox: &mut Outbox, applying: &Applying, employee: &Employe
 
 /// R-HRIS-7: a cost centre the plan named that does not exist yet (its id is the
 /// one `cost_center_id` gives its name) is created with the chunk.
-fn note_cost_center(centres: &mut Vec<(Uuid, String)>, company_id: Uuid, plan: &RowPlan, target: &Employee) {
+pub(crate) fn note_cost_center(centres: &mut Vec<(Uuid, String)>, company_id: Uuid, plan: &RowPlan, target: &Employee) {
     if let (Some(id), Some(name)) = (target.hr.cost_center_id, plan.values.get("costCenter"))
         && id == cost_center_id(company_id, name)
         && !centres.iter().any(|(known, _)| *known == id)
@@ -247,7 +247,7 @@ fn note_cost_center(centres: &mut Vec<(Uuid, String)>, company_id: Uuid, plan: &
 
 /// R-HRIS-6: a group the plan named for an HR team that does not exist yet (its
 /// id is the one `team_group_id` gives the team) is created with the chunk.
-fn note_group(groups: &mut Vec<CompanyGroup>, company_id: Uuid, plan: &RowPlan, target: &Employee) {
+pub(crate) fn note_group(groups: &mut Vec<CompanyGroup>, company_id: Uuid, plan: &RowPlan, target: &Employee) {
     let Some(name) = plan.values.get("companyGroup").and_then(|n| GroupName::parse(n).ok()) else { return };
     let id = team_group_id(company_id, &name);
     if target.company_group_id == Some(id) && !groups.iter().any(|g| g.id == id) {

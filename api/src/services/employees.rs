@@ -63,35 +63,48 @@ pub async fn create(app: &AppState, caller: &Caller, draft: EmployeeDraft) -> Re
         .map_err(|e| ApiError::from_domain(e, "input"))?
         .identify(Uuid::now_v7(), company_id, company.settings.send_invitations_on_create)
         .into_employee();
-    let now = app.clock.now();
     let txn = begin(app).await?;
-    let mut outbox = Outbox::load(&txn, company_id, &app.clock).await?;
-    let stored = employees::insert(&txn, &employee, now, today).await?;
-    outbox.emit(EventType::EmployeeCreated, now, || employee_data(&stored, today));
-    if employee.login_state == LoginState::Invited {
-        outbox.emit(EventType::EmployeeInvited, now, || employee_data(&stored, today));
-    }
-    if employee.onboarding_date <= today {
-        let due = budget::onboarding_grants(&policies::list(&txn, company_id).await?, employee.company_group_id, employee.onboarding_date);
-        let due: Vec<_> = due.into_iter().map(|g| (employee.id, g)).collect();
-        for (employee_id, grant) in grants::grant_many_returning(&txn, company_id, &due, now).await? {
-            outbox.emit(EventType::BudgetGranted, now, || grant_data(company_id, employee_id, &grant));
-        }
-        outbox.emit(EventType::EmployeeOnboarded, now, || employee_data(&stored, today));
-    }
-    audit_change(&txn, app, caller, "employee.create", None, &employee).await?;
-    outbox.write(&txn, now).await?;
+    let stored = insert_new(app, &txn, caller, &employee, today).await?;
     commit(txn).await?;
     app.wake.notify_one();
     Ok((stored, today))
 }
 
-async fn load(app: &AppState, company_id: Uuid, id: Uuid) -> Result<StoredEmployee> {
+/// Writes a new, valid employee in `txn`: the onboarding's budgets when it is
+/// reached, the events and the audit entry.
+pub(crate) async fn insert_new(
+    app: &AppState,
+    txn: &roster_persistence::DatabaseTransaction,
+    caller: &Caller,
+    employee: &Employee,
+    today: NaiveDate,
+) -> Result<StoredEmployee> {
+    let (company_id, now) = (employee.company_id, app.clock.now());
+    let mut outbox = Outbox::load(txn, company_id, &app.clock).await?;
+    let stored = employees::insert(txn, employee, now, today).await?;
+    outbox.emit(EventType::EmployeeCreated, now, || employee_data(&stored, today));
+    if employee.login_state == LoginState::Invited {
+        outbox.emit(EventType::EmployeeInvited, now, || employee_data(&stored, today));
+    }
+    if employee.onboarding_date <= today {
+        let due = budget::onboarding_grants(&policies::list(txn, company_id).await?, employee.company_group_id, employee.onboarding_date);
+        let due: Vec<_> = due.into_iter().map(|g| (employee.id, g)).collect();
+        for (employee_id, grant) in grants::grant_many_returning(txn, company_id, &due, now).await? {
+            outbox.emit(EventType::BudgetGranted, now, || grant_data(company_id, employee_id, &grant));
+        }
+        outbox.emit(EventType::EmployeeOnboarded, now, || employee_data(&stored, today));
+    }
+    audit_change(txn, app, caller, "employee.create", None, employee).await?;
+    outbox.write(txn, now).await?;
+    Ok(stored)
+}
+
+pub(crate) async fn load(app: &AppState, company_id: Uuid, id: Uuid) -> Result<StoredEmployee> {
     employees::find(&app.db.conn, company_id, id).await?.ok_or_else(|| ApiError::not_found("employee"))
 }
 
 /// Writes a changed employee with optimistic locking, an audit entry and its event.
-async fn save(
+pub(crate) async fn save(
     app: &AppState,
     caller: &Caller,
     action: &str,

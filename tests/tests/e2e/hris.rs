@@ -14,9 +14,9 @@ use uuid::Uuid;
 use crate::helpers::*;
 use crate::lifecycle::{at, company_in};
 
-const NOW: &str = "2025-12-01T09:00:00Z";
+pub(crate) const NOW: &str = "2025-12-01T09:00:00Z";
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/personio")
 }
 
@@ -37,14 +37,15 @@ fn seed(company_id: Uuid, email: &str, first: &str, last: &str, phone: Option<&s
     }
 }
 
-struct World {
-    app: TestApp,
-    state: roster_api::state::AppState,
-    fake: FakePersonio,
-    token: String,
+pub(crate) struct World {
+    pub app: TestApp,
+    pub state: roster_api::state::AppState,
+    pub fake: FakePersonio,
+    pub token: String,
+    pub company: Uuid,
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let fake = FakePersonio::start(FakePersonio::fixtures(&fixtures()), 0).await;
     let url = fake.url.clone();
     let (app, state) = spawn_app_with_state(|s| {
@@ -77,13 +78,13 @@ async fn world() -> World {
     ];
     let people: Vec<Employee> = people.into_iter().map(|e| Employee { id: Uuid::now_v7(), ..e }).collect();
     roster_persistence::repo::employees::insert_many(&state.db.conn, &people, at(NOW)).await.unwrap();
-    World { app, state, fake, token }
+    World { app, state, fake, token, company }
 }
 
 const CONNECT: &str = "mutation($id: String!, $secret: String!) { connectHris(input: {clientId: $id, clientSecret: $secret}) {
     hrisConnection { id status enabledBy availableAttributes { key } } userErrors { field code message } } }";
 
-async fn connect(w: &World) -> Value {
+pub(crate) async fn connect(w: &World) -> Value {
     let data = w.app.data(&w.token, CONNECT, json!({"id": FakePersonio::CLIENT_ID, "secret": FakePersonio::CLIENT_SECRET})).await;
     let payload = data["connectHris"].clone();
     assert_eq!(payload["hrisConnection"]["status"], "ACTIVE", "{payload}");
@@ -100,7 +101,7 @@ async fn connect(w: &World) -> Value {
     payload
 }
 
-async fn start_sync(w: &World) -> String {
+pub(crate) async fn start_sync(w: &World) -> String {
     let data = w.app.data(&w.token, "mutation { startHrisSync { job { id source status } userErrors { code message } } }", json!({})).await;
     let job = &data["startHrisSync"]["job"];
     assert_eq!(job["source"], "HRIS", "{data}");
@@ -108,7 +109,7 @@ async fn start_sync(w: &World) -> String {
 }
 
 /// Each row's event and issue codes, by HR id (or e-mail for rows without one).
-async fn plan_by_id(w: &World, job: &str) -> HashMap<String, (String, Vec<String>)> {
+pub(crate) async fn plan_by_id(w: &World, job: &str) -> HashMap<String, (String, Vec<String>)> {
     let rows = w.app.rows(&w.token, job, false).await;
     rows["edges"]
         .as_array()
@@ -123,12 +124,12 @@ async fn plan_by_id(w: &World, job: &str) -> HashMap<String, (String, Vec<String
         .collect()
 }
 
-async fn employee(w: &World, email: &str) -> Value {
+pub(crate) async fn employee(w: &World, email: &str) -> Value {
     let data = w
         .app
         .data(
             &w.token,
-            "query($s: String) { employees(first: 5, filter: {search: $s}) { edges { node { email lastName phone phoneVerified status hrisId offboardingDate onboardingDate workAnniversary
+            "query($s: String) { employees(first: 5, filter: {search: $s}) { edges { node { id email loginState lastName phone phoneVerified status hrisId offboardingDate onboardingDate workAnniversary
                 companyGroup { name } costCenter { name } legalEntity { name } manager { email } } } } }",
             json!({"s": email}),
         )

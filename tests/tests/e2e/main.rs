@@ -8,6 +8,8 @@ mod employees;
 mod helpers;
 mod hostile;
 mod hris;
+mod hris_daily;
+mod hris_invites;
 mod http;
 mod import;
 mod lifecycle;

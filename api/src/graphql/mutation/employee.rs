@@ -43,7 +43,9 @@ fn maybe<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> U) -> Option<Optio
     }
 }
 
-fn employee_payload(result: Result<(roster_persistence::repo::employees::StoredEmployee, chrono::NaiveDate)>) -> Result<EmployeePayload> {
+pub(crate) fn employee_payload(
+    result: Result<(roster_persistence::repo::employees::StoredEmployee, chrono::NaiveDate)>,
+) -> Result<EmployeePayload> {
     payload(
         result,
         |(stored, today)| EmployeePayload { employee: Some(Employee { stored, today }), user_errors: vec![] },
@@ -116,9 +118,9 @@ impl EmployeeMutation {
     }
 }
 
-type LoginResult = Result<(Vec<roster_persistence::repo::employees::StoredEmployee>, Vec<UserError>, chrono::NaiveDate)>;
+pub(crate) type LoginResult = Result<(Vec<roster_persistence::repo::employees::StoredEmployee>, Vec<UserError>, chrono::NaiveDate)>;
 
-fn login_payload(result: LoginResult) -> Result<EmployeesPayload> {
+pub(crate) fn login_payload(result: LoginResult) -> Result<EmployeesPayload> {
     payload(
         result,
         |(list, user_errors, today)| EmployeesPayload {

@@ -4,12 +4,16 @@ use async_graphql::{Context, Object};
 
 use crate::error::{Result, payload};
 use crate::graphql::context;
+use crate::graphql::mutation::employee::{employee_payload, login_payload};
 use crate::graphql::types::hris::{
     ConnectHrisInput, CreateLegalEntityInput, HrisConnection, HrisConnectionPayload, HrisTeamMappingInput, LegalEntity, LegalEntityPayload,
     UpdateHrisSettingsInput,
 };
 use crate::graphql::types::import::{ImportJob, ImportJobPayload};
-use crate::services::hris::{self, SettingsChange, TeamMapping};
+use crate::graphql::types::payloads::{EmployeePayload, EmployeesPayload};
+use crate::services::hris::invites;
+use crate::services::hris::{self, TeamMapping};
+use uuid::Uuid;
 
 #[derive(Default)]
 pub struct HrisMutation;
@@ -50,21 +54,7 @@ impl HrisMutation {
 
     async fn update_hris_settings(&self, ctx: &Context<'_>, input: UpdateHrisSettingsInput) -> Result<HrisConnectionPayload> {
         let (app, caller) = (context::app(ctx)?, context::caller(ctx)?);
-        let change = SettingsChange {
-            invite_policy: input.invite_policy.map(Into::into),
-            auto_sync: input.auto_sync,
-            auto_sync_time: input.auto_sync_time,
-            sync_cost_centers: input.sync_cost_centers,
-            match_subcompanies: input.match_subcompanies,
-            create_groups_from_teams: input.create_groups_from_teams,
-            employment_types: input.employment_types,
-            cost_centers: input.cost_centers,
-            subcompanies: input.subcompanies,
-            excluded_hris_ids: input.excluded_hris_ids,
-            attributes: input.attributes,
-            phone_attribute: input.phone_attribute,
-        };
-        connection_payload(hris::update_settings(app, caller, change).await.map(Some))
+        connection_payload(hris::update_settings(app, caller, |s| input.apply_to(s)).await.map(Some))
     }
 
     async fn map_hris_teams(&self, ctx: &Context<'_>, mappings: Vec<HrisTeamMappingInput>) -> Result<HrisConnectionPayload> {
@@ -99,5 +89,15 @@ impl HrisMutation {
             |(id, name)| LegalEntityPayload { legal_entity: Some(LegalEntity { id, name, employee_count: 0 }), user_errors: vec![] },
             |e| LegalEntityPayload { legal_entity: None, user_errors: e },
         )
+    }
+
+    /// Invites HR employees that the latest sync created without an invitation, or creates and invites them.
+    async fn invite_from_hris(&self, ctx: &Context<'_>, hris_ids: Vec<String>) -> Result<EmployeesPayload> {
+        login_payload(invites::invite(context::app(ctx)?, context::caller(ctx)?, &hris_ids).await)
+    }
+
+    /// Links one employee to an HR record by hand (e.g. when the e-mails differ).
+    async fn link_employee_to_hris(&self, ctx: &Context<'_>, employee_id: Uuid, hris_id: String) -> Result<EmployeePayload> {
+        employee_payload(invites::link(context::app(ctx)?, context::caller(ctx)?, employee_id, &hris_id).await)
     }
 }

@@ -1,15 +1,21 @@
 //! The HR-system sync's types: the connection, its settings, teams, attributes,
-//! cost centres and legal entities.
+//! cost centres, legal entities and the HR records to invite.
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use roster_domain::Violation;
 use roster_domain::hris::{HrisSettings as Settings, InvitePolicy};
+use roster_persistence::repo::employees::StoredEmployee;
 use roster_persistence::repo::hris::StoredConnection;
 use uuid::Uuid;
 
 use super::directory::CompanyGroup;
+use super::employee::Employee;
+use super::page::PageInfo;
+use super::scalars::Date;
 use crate::error::{Result, UserError};
 use crate::graphql::context;
+use crate::services::hris::invites::ToInvite;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum HrisProvider {
@@ -86,7 +92,7 @@ impl HrisConnection {
 
     /// The next automatic sync, when it is on (R-HRIS-10).
     async fn next_sync_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
-        Ok(crate::services::hris::next_sync_at(context::app(ctx)?, &self.0).await?)
+        crate::services::hris::next_sync_at(context::app(ctx)?, &self.0).await
     }
 
     async fn settings(&self) -> HrisSettings {
@@ -216,6 +222,51 @@ pub struct UpdateHrisSettingsInput {
     pub phone_attribute: Option<String>,
 }
 
+impl UpdateHrisSettingsInput {
+    /// Each given setting onto `s`; a setting left out stays as it is.
+    pub fn apply_to(self, s: &mut Settings) -> std::result::Result<(), Vec<Violation>> {
+        let mut violations = Vec::new();
+        if let Some(time) = &self.auto_sync_time
+            && let Err(v) = s.set_auto_sync_time(time)
+        {
+            violations.push(v);
+        }
+        if let Some(codes) = &self.attributes
+            && let Err(v) = s.select_attributes(codes)
+        {
+            violations.extend(v);
+        }
+        if !violations.is_empty() {
+            return Err(violations);
+        }
+        if let Some(key) = &self.phone_attribute {
+            s.set_phone_attribute(key);
+        }
+        if let Some(p) = self.invite_policy {
+            s.invite_policy = p.into();
+        }
+        for (target, v) in [
+            (&mut s.auto_sync, self.auto_sync),
+            (&mut s.sync_cost_centers, self.sync_cost_centers),
+            (&mut s.match_subcompanies, self.match_subcompanies),
+            (&mut s.create_groups_from_teams, self.create_groups_from_teams),
+        ] {
+            *target = v.unwrap_or(*target);
+        }
+        for (target, v) in [
+            (&mut s.employment_types, self.employment_types),
+            (&mut s.cost_centers, self.cost_centers),
+            (&mut s.subcompanies, self.subcompanies),
+            (&mut s.excluded_hris_ids, self.excluded_hris_ids),
+        ] {
+            if let Some(v) = v {
+                *target = Settings::cleaned(&v);
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(InputObject)]
 pub struct HrisTeamMappingInput {
     pub team: String,
@@ -241,4 +292,74 @@ pub struct HrisConnectionPayload {
 pub struct LegalEntityPayload {
     pub legal_entity: Option<LegalEntity>,
     pub user_errors: Vec<UserError>,
+}
+
+/// An HR record not invited yet (R-HRIS-3, "invite via HR").
+pub struct HrisEmployee {
+    pub item: ToInvite,
+    pub employee: Option<StoredEmployee>,
+    pub today: NaiveDate,
+}
+
+#[Object]
+impl HrisEmployee {
+    async fn hris_id(&self) -> &str {
+        &self.item.hr.id
+    }
+
+    async fn email(&self) -> &str {
+        self.item.hr.email.as_deref().unwrap_or_default()
+    }
+
+    async fn first_name(&self) -> &str {
+        self.item.hr.first_name.as_deref().unwrap_or_default()
+    }
+
+    async fn last_name(&self) -> &str {
+        self.item.hr.last_name.as_deref().unwrap_or_default()
+    }
+
+    async fn team(&self) -> Option<&str> {
+        self.item.hr.team_name()
+    }
+
+    async fn cost_center(&self) -> Option<&str> {
+        self.item.hr.cost_center.as_deref()
+    }
+
+    async fn subcompany(&self) -> Option<&str> {
+        self.item.hr.subcompany.as_deref()
+    }
+
+    async fn hire_date(&self) -> Option<Date> {
+        self.item.hr.hire_date.map(Date)
+    }
+
+    /// The group they would join through the team mapping.
+    async fn company_group(&self) -> Option<CompanyGroup> {
+        self.item.group.clone().map(CompanyGroup)
+    }
+
+    /// Their team maps to no group yet.
+    async fn team_unmapped(&self) -> bool {
+        self.item.team_unmapped
+    }
+
+    /// The employee created for them, if any (not yet invited).
+    async fn employee(&self) -> Option<Employee> {
+        self.employee.clone().map(|stored| Employee { stored, today: self.today })
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct HrisEmployeeEdge {
+    pub cursor: String,
+    pub node: HrisEmployee,
+}
+
+#[derive(SimpleObject)]
+pub struct HrisEmployeeConnection {
+    pub edges: Vec<HrisEmployeeEdge>,
+    pub page_info: PageInfo,
+    pub total_count: i32,
 }

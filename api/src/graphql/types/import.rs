@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::enums::{BudgetKind, EventType, FileFormat, ImportJobStatus, ImportSource, RunMode, RunStatus, Severity};
 use super::page::PageInfo;
 use super::scalars::Date;
-use crate::error::{ApiError, Result};
+use crate::error::Result;
 use crate::graphql::context::{self, PublicBase};
 use crate::links::Download;
 use crate::services::downloads::content_type;
@@ -322,25 +322,15 @@ impl ImportJob {
         after: Option<String>,
         #[graphql(default_with = "Some(false)")] only_issues: Option<bool>,
     ) -> Result<ImportRowConnection> {
-        let first = first.unwrap_or(50);
-        if !(0..=super::page::MAX_PAGE).contains(&first) {
-            return Err(ApiError::BadUserInput(format!("first must be between 0 and {}, got {first}", super::page::MAX_PAGE)));
-        }
-        let after = match after {
-            None => 0,
-            Some(c) => c
-                .strip_prefix("row:")
-                .and_then(|n| n.parse().ok())
-                .ok_or_else(|| ApiError::BadUserInput(format!("'{c}' is not a row cursor this API issued")))?,
-        };
+        let (first, after) = super::page::row_page_args(first.unwrap_or(50), after)?;
         // Counting a preview's rows with issues plans the whole sheet: only when asked for.
         let with_total = ctx.look_ahead().field("totalCount").exists();
-        let page = imports::Page { first: first as u64, after, only_issues: only_issues.unwrap_or(false), with_total };
+        let page = imports::Page { first, after, only_issues: only_issues.unwrap_or(false), with_total };
         let (views, has_next_page, total) = imports::rows_page(context::app(ctx)?, &self.0, page).await?;
         let edges: Vec<ImportRowEdge> = views
             .into_iter()
             .map(|view| ImportRowEdge {
-                cursor: format!("row:{}", view.row_number),
+                cursor: super::page::encode_row_cursor(view.row_number),
                 node: ImportRow { view, company_id: self.0.company_id },
             })
             .collect();

@@ -23,6 +23,25 @@ pub fn page_args(first: i32, after: Option<String>) -> Result<(u64, Option<Uuid>
     Ok((first as u64, after))
 }
 
+/// Checks `first` and decodes `after` for a list in row order (`row:N` cursors).
+pub fn row_page_args(first: i32, after: Option<String>) -> Result<(u64, u32)> {
+    if !(0..=MAX_PAGE).contains(&first) {
+        return Err(ApiError::BadUserInput(format!("first must be between 0 and {MAX_PAGE}, got {first}")));
+    }
+    let after = match after {
+        None => 0,
+        Some(c) => c
+            .strip_prefix("row:")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| ApiError::BadUserInput(format!("'{c}' is not a row cursor this API issued")))?,
+    };
+    Ok((first as u64, after))
+}
+
+pub fn encode_row_cursor(row_number: u32) -> String {
+    format!("row:{row_number}")
+}
+
 pub fn encode_cursor(id: Uuid) -> String {
     id.simple().to_string()
 }

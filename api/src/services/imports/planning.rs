@@ -70,7 +70,7 @@ impl PlanningContext {
             .with_policy(self.source.policy())
     }
 
-    fn reading(&self) -> Option<HrReading<'_>> {
+    pub(crate) fn reading(&self) -> Option<HrReading<'_>> {
         self.hr.as_ref().map(|hr| HrReading {
             company_id: self.company.id,
             settings: &hr.settings,
@@ -121,7 +121,7 @@ pub struct Existing {
 impl Existing {
     /// R-HRIS-2: by the source's id first; then by e-mail, unless that employee is
     /// linked to another record of the source.
-    fn matching(&self, record: &SourceRecord) -> Option<&Employee> {
+    pub(crate) fn matching(&self, record: &SourceRecord) -> Option<&Employee> {
         let linked = record.external_id.as_ref().and_then(|id| self.by_external.get(id));
         linked.or_else(|| {
             let by_email = record.email.as_ref().and_then(|e| self.by_email.get(e))?;

@@ -2,12 +2,13 @@
 //! of a sync: an import job with source HRIS whose dry run first fetches the
 //! snapshot (`fetch_snapshot`), then plans it like any import (R-HRIS-10).
 
+pub mod invites;
+
 use std::collections::HashMap;
 
-use chrono::NaiveTime;
-use roster_domain::hris::{HR_COLUMNS, HrAttribute, HrisSettings, InvitePolicy, daily};
+use roster_domain::hris::{HR_COLUMNS, HrisSettings, daily};
 use roster_domain::import::{ColumnMapping, ImportSource, JobStatus, RunMode};
-use roster_domain::{EmployeeStatus, GroupName};
+use roster_domain::{DomainError, EmployeeStatus, GroupName, Violation};
 use roster_persistence::repo::hris::{self, AssignedTo, FetchOutcome, StoredConnection};
 use roster_persistence::repo::imports::jobs::{self, StoredColumn, StoredJob};
 use roster_persistence::repo::imports::rows::{self, StagedRow};
@@ -104,87 +105,15 @@ pub async fn connect(app: &AppState, caller: &Caller, client_id: &str, client_se
     Ok((connection, missing))
 }
 
-/// A change to the settings; `None` leaves one as it is.
-#[derive(Debug, Default)]
-pub struct SettingsChange {
-    pub invite_policy: Option<InvitePolicy>,
-    pub auto_sync: Option<bool>,
-    pub auto_sync_time: Option<String>,
-    pub sync_cost_centers: Option<bool>,
-    pub match_subcompanies: Option<bool>,
-    pub create_groups_from_teams: Option<bool>,
-    pub employment_types: Option<Vec<String>>,
-    pub cost_centers: Option<Vec<String>>,
-    pub subcompanies: Option<Vec<String>>,
-    pub excluded_hris_ids: Option<Vec<String>>,
-    pub attributes: Option<Vec<String>>,
-    pub phone_attribute: Option<String>,
-}
-
-fn apply_settings(s: &mut HrisSettings, change: SettingsChange) -> Result<()> {
-    let mut errors = Vec::new();
-    let trimmed = |list: Vec<String>| list.into_iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect::<Vec<_>>();
-    if let Some(time) = change.auto_sync_time {
-        match NaiveTime::parse_from_str(time.trim(), "%H:%M") {
-            Ok(t) => s.auto_sync_time = t,
-            Err(_) => errors.push(UserError::new(
-                &["input", "autoSyncTime"],
-                "INVALID_VALUE",
-                format!("'{time}' is not a time of day as HH:MM (e.g. 06:30)"),
-            )),
-        }
-    }
-    if let Some(list) = change.attributes {
-        let mut chosen = Vec::new();
-        for code in trimmed(list) {
-            match HrAttribute::parse(&code) {
-                Some(a) if !chosen.contains(&a) => chosen.push(a),
-                Some(_) => {}
-                None => errors.push(UserError::new(
-                    &["input", "attributes"],
-                    "INVALID_VALUE",
-                    format!("'{code}' is not an attribute; expected {}", HrAttribute::ALL.map(HrAttribute::code).join(", ")),
-                )),
-            }
-        }
-        s.attributes = Some(chosen);
-    }
-    if let Some(key) = change.phone_attribute {
-        let key = key.trim().to_string();
-        s.phone_attribute = (!key.is_empty()).then_some(key);
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
-    }
-    let set = |target: &mut bool, v: Option<bool>| {
-        if let Some(v) = v {
-            *target = v;
-        }
-    };
-    set(&mut s.auto_sync, change.auto_sync);
-    set(&mut s.sync_cost_centers, change.sync_cost_centers);
-    set(&mut s.match_subcompanies, change.match_subcompanies);
-    set(&mut s.create_groups_from_teams, change.create_groups_from_teams);
-    if let Some(p) = change.invite_policy {
-        s.invite_policy = p;
-    }
-    for (target, v) in [
-        (&mut s.employment_types, change.employment_types),
-        (&mut s.cost_centers, change.cost_centers),
-        (&mut s.subcompanies, change.subcompanies),
-        (&mut s.excluded_hris_ids, change.excluded_hris_ids),
-    ] {
-        if let Some(v) = v {
-            *target = trimmed(v);
-        }
-    }
-    Ok(())
-}
-
-pub async fn update_settings(app: &AppState, caller: &Caller, change: SettingsChange) -> Result<StoredConnection> {
+/// Changes the settings through `edit`, which refuses an invalid change with every violation.
+pub async fn update_settings(
+    app: &AppState,
+    caller: &Caller,
+    edit: impl FnOnce(&mut HrisSettings) -> std::result::Result<(), Vec<Violation>>,
+) -> Result<StoredConnection> {
     let mut connection = existing(app, caller).await?;
     let was_automatic = connection.settings.auto_sync;
-    apply_settings(&mut connection.settings, change)?;
+    edit(&mut connection.settings).map_err(|v| ApiError::from_domain(DomainError::Invalid(v), "input"))?;
     let now = app.clock.now();
     let txn = begin(app).await?;
     hris::save(&txn, &connection, now).await?;
