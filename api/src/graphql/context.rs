@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use roster_domain::{BudgetPolicy, CompanyGroup};
+use roster_persistence::repo::employees::StoredEmployee;
 use roster_persistence::repo::grants::StoredGrant;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -27,7 +28,10 @@ pub fn caller<'a>(ctx: &Context<'a>) -> Result<&'a Caller> {
 /// per-employee relations of a page loaded together (DataLoader), not row by row.
 pub struct RequestCache {
     grants: DataLoader<GrantsLoader, HashMapCache>,
+    managers: DataLoader<ManagersLoader, HashMapCache>,
     groups: OnceCell<Arc<HashMap<Uuid, CompanyGroup>>>,
+    cost_centers: OnceCell<Arc<Named>>,
+    legal_entities: OnceCell<Arc<Named>>,
     group_counts: OnceCell<Arc<HashMap<Uuid, i64>>>,
     policies: OnceCell<Arc<Vec<BudgetPolicy>>>,
 }
@@ -36,7 +40,10 @@ impl RequestCache {
     pub fn new(app: &AppState) -> Self {
         Self {
             grants: DataLoader::with_cache(GrantsLoader { db: app.db.read.clone() }, tokio::spawn, HashMapCache::default()),
+            managers: DataLoader::with_cache(ManagersLoader { db: app.db.read.clone() }, tokio::spawn, HashMapCache::default()),
             groups: OnceCell::new(),
+            cost_centers: OnceCell::new(),
+            legal_entities: OnceCell::new(),
             group_counts: OnceCell::new(),
             policies: OnceCell::new(),
         }
@@ -67,6 +74,70 @@ impl Loader<(Uuid, Uuid)> for GrantsLoader {
         }
         Ok(loaded)
     }
+}
+
+/// Employees by (company, HR id), for the managers of a page (R-HRIS-11): one
+/// statement for every manager a response shows.
+pub struct ManagersLoader {
+    db: roster_persistence::DatabaseConnection,
+}
+
+impl Loader<(Uuid, String)> for ManagersLoader {
+    type Value = StoredEmployee;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[(Uuid, String)]) -> std::result::Result<HashMap<(Uuid, String), Self::Value>, Self::Error> {
+        let mut by_company: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for (company_id, hris_id) in keys {
+            by_company.entry(*company_id).or_default().push(hris_id.clone());
+        }
+        let mut loaded = HashMap::with_capacity(keys.len());
+        for (company_id, hris_ids) in by_company {
+            let found = roster_persistence::repo::hris::employees_by_hris_ids(&self.db, company_id, &hris_ids)
+                .await
+                .map_err(|e| async_graphql::Error::from(ApiError::from(e)))?;
+            loaded.extend(found.into_iter().filter_map(|s| Some(((company_id, s.employee.hr.hris_id.clone()?), s))));
+        }
+        Ok(loaded)
+    }
+}
+
+/// Loads the managers of a whole page at once (see `prefetch_grants`).
+pub async fn prefetch_managers(ctx: &Context<'_>, company_id: Uuid, hris_ids: impl IntoIterator<Item = String>) -> Result<()> {
+    let keys: std::collections::HashSet<(Uuid, String)> = hris_ids.into_iter().map(|id| (company_id, id)).collect();
+    match cache(ctx)?.managers.load_many(keys).await {
+        Ok(_) => Ok(()),
+        Err(err) => Err(ApiError::Internal(format!("loading managers: {}", err.message))),
+    }
+}
+
+pub async fn manager(ctx: &Context<'_>, company_id: Uuid, hris_id: &str) -> Result<Option<StoredEmployee>> {
+    cache(ctx)?
+        .managers
+        .load_one((company_id, hris_id.to_string()))
+        .await
+        .map_err(|err| ApiError::Internal(format!("loading managers: {}", err.message)))
+}
+
+/// Cost centres or legal entities with their employee counts, by id.
+pub type Named = HashMap<Uuid, (String, i32)>;
+
+fn by_id(list: Vec<(Uuid, String, i32)>) -> Arc<Named> {
+    Arc::new(list.into_iter().map(|(id, name, count)| (id, (name, count))).collect())
+}
+
+pub async fn cost_centers(ctx: &Context<'_>) -> Result<Arc<Named>> {
+    let (app, caller) = (app(ctx)?, caller(ctx)?);
+    cache(ctx)?.cost_centers.get_or_try_init(|| async { Ok(by_id(crate::services::hris::cost_centers(app, caller).await?)) }).await.cloned()
+}
+
+pub async fn legal_entities(ctx: &Context<'_>) -> Result<Arc<Named>> {
+    let (app, caller) = (app(ctx)?, caller(ctx)?);
+    cache(ctx)?
+        .legal_entities
+        .get_or_try_init(|| async { Ok(by_id(crate::services::hris::legal_entities(app, caller).await?)) })
+        .await
+        .cloned()
 }
 
 /// Loads the grants of a whole page at once, when its nodes select them: the

@@ -9,7 +9,7 @@ use chrono::Utc;
 use roster_domain::{CompanyGroup, EmployeeStatus, GroupName};
 use roster_persistence::repo::employees::{self, EmployeeFilter};
 use roster_persistence::repo::{companies, groups, imports};
-use roster_persistence::{Database, DatabaseKind, TransactionTrait};
+use roster_persistence::{ConnectionTrait, Database, DatabaseKind, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -214,8 +214,30 @@ async fn a_page_of_fifty_with_every_relation_costs_a_constant_number_of_statemen
         let input = json!({ "email": format!("p{i}@acme.test"), "firstName": "P", "lastName": format!("{i}"), "companyGroupId": group });
         app.create_employee(&admin, input).await;
     }
+    // What an HR sync brings (R-HRIS-11, R-HRIS-7, R-HRIS-16): a manager, a cost centre, a legal entity.
+    let now = chrono::Utc::now();
+    roster_persistence::repo::hris::create_legal_entity(&state.db.conn, company, "Acme GmbH", now).await.unwrap();
+    let entity = roster_persistence::repo::hris::legal_entities(&state.db.conn, company).await.unwrap()["Acme GmbH"];
+    let centre = uuid::Uuid::now_v7();
+    let mut writes = roster_persistence::repo::writes::WriteBatch::new(state.db.conn.get_database_backend());
+    roster_persistence::repo::hris::create_cost_centers_into(&mut writes, company, &[(centre, "CC-1".into())], now);
+    writes.execute(&state.db.conn).await.unwrap();
+    let link = roster_persistence::Statement::from_sql_and_values(
+        state.db.conn.get_database_backend(),
+        match state.db.conn.get_database_backend() {
+            roster_persistence::DbBackend::Postgres => {
+                "UPDATE employees SET hris_id = email, manager_hris_id = 'p0@acme.test', cost_center_id = $1, legal_entity_id = $2 WHERE company_id = $3"
+            }
+            _ => {
+                "UPDATE employees SET hris_id = email, manager_hris_id = 'p0@acme.test', cost_center_id = ?, legal_entity_id = ? WHERE company_id = ?"
+            }
+        },
+        [centre.into(), entity.into(), company.into()],
+    );
+    state.db.conn.execute_raw(link).await.unwrap();
     let query = "{ employees(first: 50) { edges { node { id email status loginState companyGroup { name employeeCount } \
-                 budgetGrants { amount period policy { name kind } } } } pageInfo { hasNextPage } } }";
+                 budgetGrants { amount period policy { name kind } } manager { email } costCenter { name employeeCount } \
+                 legalEntity { name employeeCount } } } pageInfo { hasNextPage } } }";
     let statements = |with: &str| {
         let (app, state, admin, query) = (&app, &state, &admin, query.replace("pageInfo", with));
         async move {
@@ -229,9 +251,15 @@ async fn a_page_of_fifty_with_every_relation_costs_a_constant_number_of_statemen
     assert_eq!(edges.len(), 50);
     assert!(edges.iter().all(|e| e["node"]["companyGroup"]["employeeCount"] == 50), "{data}");
     assert!(edges.iter().all(|e| e["node"]["budgetGrants"].as_array().is_some_and(|g| !g.is_empty())), "{data}");
+    assert!(edges.iter().all(|e| e["node"]["manager"]["email"] == "p0@acme.test"), "{data}");
+    assert!(
+        edges.iter().all(|e| e["node"]["costCenter"]["employeeCount"] == 50 && e["node"]["legalEntity"]["name"] == "Acme GmbH"),
+        "{data}"
+    );
     // The company (for today), the page, the groups, their counts, the grants,
-    // the policies: the same for a page of 5 as for 50.
-    assert!(count <= 8, "a page of 50 with every relation took {count} statements");
+    // the policies, the managers, the cost centres and legal entities with their
+    // counts: the same for a page of 5 as for 50.
+    assert!(count <= 14, "a page of 50 with every relation took {count} statements");
     let before = state.db.statements();
     app.data(&admin, &query.replace("first: 50", "first: 5"), json!({})).await;
     assert_eq!(state.db.statements() - before, count, "a page of 5 costs as many statements as a page of 50");

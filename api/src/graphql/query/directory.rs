@@ -55,6 +55,13 @@ impl DirectoryQuery {
             let ids: Vec<Uuid> = page.items.iter().map(|s| s.employee.id).collect();
             context::prefetch_grants(ctx, company_id, ids).await?;
         }
+        if ctx.look_ahead().field("edges").field("node").field("manager").exists()
+            && let Some(first) = page.items.first()
+        {
+            let company_id = first.employee.company_id;
+            let managers = page.items.iter().filter_map(|s| s.employee.hr.manager_hris_id.clone());
+            context::prefetch_managers(ctx, company_id, managers).await?;
+        }
         let edges: Vec<EmployeeEdge> = page
             .items
             .into_iter()

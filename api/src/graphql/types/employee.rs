@@ -84,23 +84,24 @@ impl Employee {
     /// From the HR supervisor (R-HRIS-11).
     async fn manager(&self, ctx: &Context<'_>) -> Result<Option<Employee>> {
         let Some(hris_id) = &self.stored.employee.hr.manager_hris_id else { return Ok(None) };
-        let app = context::app(ctx)?;
-        let found = crate::services::hris::manager(app, self.stored.employee.company_id, hris_id).await?;
+        let found = context::manager(ctx, self.stored.employee.company_id, hris_id).await?;
         Ok(found.map(|stored| Employee { stored, today: self.today }))
     }
 
     async fn cost_center(&self, ctx: &Context<'_>) -> Result<Option<super::hris::CostCenter>> {
         let Some(id) = self.stored.employee.hr.cost_center_id else { return Ok(None) };
-        let (app, caller) = (context::app(ctx)?, context::caller(ctx)?);
-        let list = crate::services::hris::cost_centers(app, caller).await?;
-        Ok(list.into_iter().find(|c| c.0 == id).map(|(id, name, employee_count)| super::hris::CostCenter { id, name, employee_count }))
+        let named = context::cost_centers(ctx).await?;
+        Ok(named.get(&id).map(|(name, employee_count)| super::hris::CostCenter { id, name: name.clone(), employee_count: *employee_count }))
     }
 
     async fn legal_entity(&self, ctx: &Context<'_>) -> Result<Option<super::hris::LegalEntity>> {
         let Some(id) = self.stored.employee.hr.legal_entity_id else { return Ok(None) };
-        let (app, caller) = (context::app(ctx)?, context::caller(ctx)?);
-        let list = crate::services::hris::legal_entities(app, caller).await?;
-        Ok(list.into_iter().find(|c| c.0 == id).map(|(id, name, employee_count)| super::hris::LegalEntity { id, name, employee_count }))
+        let named = context::legal_entities(ctx).await?;
+        Ok(named.get(&id).map(|(name, employee_count)| super::hris::LegalEntity {
+            id,
+            name: name.clone(),
+            employee_count: *employee_count,
+        }))
     }
 
     /// Custom field name → value.

@@ -383,12 +383,3 @@ pub async fn create_legal_entity(app: &AppState, caller: &Caller, name: &str) ->
     let id = hris::create_legal_entity(&app.db.conn, company_id, name, app.clock.now()).await?;
     Ok((id, name.to_string()))
 }
-
-/// R-HRIS-11: the employee linked to the supervisor's HR id.
-pub async fn manager(
-    app: &AppState,
-    company_id: Uuid,
-    hris_id: &str,
-) -> Result<Option<roster_persistence::repo::employees::StoredEmployee>> {
-    Ok(hris::employees_by_hris_ids(&app.db.read, company_id, &[hris_id.to_string()]).await?.into_iter().next())
-}
