@@ -110,6 +110,14 @@ async fn r_hris_3_notify_only_lists_the_hr_employees_to_invite_and_invite_from_h
     assert_ne!(employee(&w, "henrik.lund@nordlicht.example").await["loginState"], "NOT_INVITED");
     assert_eq!(ids(&to_invite(&w, json!({})).await), ["2104001", "2104002", "2104003", "2104007"]);
     assert_eq!(w.app.employee_count(&w.token).await, 9, "no employee twice");
+
+    // Sofia's last day has passed in the HR system: she is leaving, not to invite.
+    w.fake.set(2_104_007, "termination_date", json!("2025-11-28T00:00:00+01:00"));
+    let leaving = start_sync(&w).await;
+    w.app.wait_for(&w.token, &leaving, "DRY_RUN_COMPLETED").await;
+    assert_eq!(ids(&to_invite(&w, json!({})).await), ["2104001", "2104002", "2104003"]);
+    let refused = w.app.data(&w.token, INVITE, json!({"ids": ["2104007"]})).await["inviteFromHris"].clone();
+    assert_eq!(user_error_codes(&refused), ["NOT_FOUND"], "{refused}");
 }
 
 const LINK: &str = "mutation($e: UUID!, $h: String!) { linkEmployeeToHris(employeeId: $e, hrisId: $h) {

@@ -80,7 +80,9 @@ async fn scan_to_invite(app: &AppState, ctx: &PlanningContext, job_id: Uuid, mut
             let hr = HrEmployee::from_cells(&row.cells);
             let record = reading.read(row.row_number, &hr);
             let readable = !record.issues.iter().any(|i| i.severity == Severity::Error);
-            if record.standing != Standing::Active || !readable {
+            // A record whose last day has passed is leaving, not to invite.
+            let leaving = record.offboarding_date.is_some_and(|d| d <= ctx.today);
+            if record.standing != Standing::Active || !readable || leaving {
                 continue;
             }
             let employee = existing.matching(&record);
@@ -181,26 +183,39 @@ pub async fn invite(app: &AppState, caller: &Caller, hris_ids: &[String]) -> Res
     let ids: Vec<Uuid> = employee_ids.iter().filter_map(|c| c.employee_id).collect();
     let (mut invited, login_errors, today) = employees::change_login(app, caller, &ids, LoginChange::Enable).await?;
     errors.extend(login_errors);
-    invited.extend(create_invited(app, caller, &ctx, created).await?);
+    let (created, refused) = create_invited(app, caller, &ctx, created).await?;
+    invited.extend(created);
+    errors.extend(refused);
     Ok((invited, errors, today))
 }
 
 /// Creates the employees of records no sync has created yet, invited, with the
 /// cost centres and groups they name.
-async fn create_invited(app: &AppState, caller: &Caller, ctx: &PlanningContext, records: Vec<ToInvite>) -> Result<Vec<StoredEmployee>> {
+/// A record the planner does not onboard gets a user error with the plan's reason.
+async fn create_invited(
+    app: &AppState,
+    caller: &Caller,
+    ctx: &PlanningContext,
+    records: Vec<ToInvite>,
+) -> Result<(Vec<StoredEmployee>, Vec<UserError>)> {
     if records.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let company = &ctx.company;
     let mut planner = Planner::new(ctx.today, company.id, company.default_language, true, &ctx.policies, &ctx.groups)
         .with_policy(ImportSource::Hris.policy());
-    let targets: Vec<_> = records
-        .into_iter()
-        .filter_map(|c| {
-            let plan = planner.plan(c.record, None, Uuid::now_v7());
-            (plan.event == Event::Onboarding).then_some(plan).and_then(|p| Some((p.target.clone()?, p)))
-        })
-        .collect();
+    let (mut targets, mut refused) = (Vec::new(), Vec::new());
+    for candidate in records {
+        let hris_id = candidate.hr.id.clone();
+        let plan = planner.plan(candidate.record, None, Uuid::now_v7());
+        match (plan.event, plan.target.clone()) {
+            (Event::Onboarding, Some(target)) => targets.push((target, plan)),
+            _ => {
+                let why = plan.issues.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("; ");
+                refused.push(UserError::new(&["hrisIds"], "NOT_INVITABLE", format!("HR record {hris_id} cannot be created: {why}")));
+            }
+        }
+    }
     let (mut centres, mut new_groups) = (Vec::new(), Vec::new());
     for (target, plan) in &targets {
         note_cost_center(&mut centres, company.id, plan, target);
@@ -218,7 +233,7 @@ async fn create_invited(app: &AppState, caller: &Caller, ctx: &PlanningContext, 
     }
     commit(txn).await?;
     app.wake.notify_one();
-    Ok(created)
+    Ok((created, refused))
 }
 
 /// R-HRIS-2: links an employee to an HR record of the latest snapshot by hand;
