@@ -85,11 +85,10 @@ async fn execute(app: AppState, run: StoredRun, owner: String, shutdown: watch::
 /// `hris.sync_completed` (R-HRIS-10), with the notifications of R-LOG-4: one
 /// `EMPLOYEES_ADDED` when it created employees and, for an HR sync, one
 /// `UNMATCHED_EMPLOYEES` and an `EMAIL_DISCREPANCY` per differing e-mail.
-async fn announce_completion(txn: &DatabaseTransaction, run: &StoredRun, app: &AppState) -> Result<()> {
+async fn announce_completion(txn: &DatabaseTransaction, run: &StoredRun, source: ImportSource, app: &AppState) -> Result<()> {
     let now = app.clock.now();
     let mut outbox = Outbox::load(txn, run.company_id, &app.clock).await?;
     let data = || json!({ "companyId": run.company_id, "jobId": run.job_id, "runId": run.id, "summary": summary_json(&run.summary) });
-    let source = jobs::get(txn, run.job_id).await?.source;
     if run.mode == RunMode::DryRun {
         outbox.emit(EventType::ImportDryRunCompleted, now, data);
         return Ok(outbox.write(txn, now).await?);
@@ -151,11 +150,11 @@ async fn hr_sync_notices(txn: &DatabaseTransaction, run: &StoredRun) -> Result<V
 /// leave a completed dry run that nobody applies.
 async fn apply_after_dry_run(
     txn: &DatabaseTransaction,
+    mut job: jobs::StoredJob,
     run: &StoredRun,
     status: JobStatus,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<(jobs::StoredJob, StoredRun)>> {
-    let mut job = jobs::get(txn, run.job_id).await?;
     if run.mode != RunMode::DryRun || !job.apply_after_dry_run {
         return Ok(None);
     }
@@ -196,8 +195,10 @@ async fn finish(
     jobs::set_status(&txn, run.job_id, job_status, failure, now).await?;
     let mut follow_up = None;
     if status == RunStatus::Completed {
-        announce_completion(&txn, run, app).await?;
-        follow_up = apply_after_dry_run(&txn, run, job_status, now).await?;
+        // One read of the job for both: what announces the run and whether its sync follows.
+        let job = jobs::get(&txn, run.job_id).await?;
+        announce_completion(&txn, run, job.source, app).await?;
+        follow_up = apply_after_dry_run(&txn, job, run, job_status, now).await?;
     }
     commit(txn).await?;
     if let Some((job, sync)) = &follow_up {
