@@ -78,3 +78,191 @@ fn the_attribute_list_gives_keys_and_labels() {
     assert!(attributes.iter().any(|a| a.key == "first_name" && a.label == "First name"));
     assert!(attributes.iter().any(|a| a.key.starts_with("dynamic_")));
 }
+
+mod shapes {
+    //! Property: whatever mix of the shape variants Personio sends (R-HRIS-14), the
+    //! parser reads the same employee.
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    #[derive(Debug, Clone)]
+    struct Variants {
+        older: bool,
+        id_as_text: bool,
+        empty_as_blank: bool,
+        empty_relation_as_list: bool,
+        date_style: u8,
+        upper_case: bool,
+        padded: bool,
+        percentage_as_text: bool,
+        supervisor_id_wrapped: bool,
+    }
+
+    fn variants() -> impl Strategy<Value = Variants> {
+        (any::<[bool; 8]>(), 0u8..3).prop_map(|(b, date_style)| Variants {
+            older: b[0],
+            id_as_text: b[1],
+            empty_as_blank: b[2],
+            empty_relation_as_list: b[3],
+            date_style,
+            upper_case: b[4],
+            padded: b[5],
+            percentage_as_text: b[6],
+            supervisor_id_wrapped: b[7],
+        })
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        "[A-Za-zÄÖÜäöüßé][A-Za-zÄÖÜäöüßé' -]{0,10}[A-Za-zé]".prop_map(|s| s.trim().to_string())
+    }
+
+    fn day() -> impl Strategy<Value = NaiveDate> {
+        (1950i32..2035, 1u32..=365).prop_map(|(y, o)| NaiveDate::from_yo_opt(y, o).unwrap())
+    }
+
+    prop_compose! {
+        fn record()(
+            id in 1u64..10_000_000,
+            email in proptest::option::of("[a-z]{1,8}\\.[a-z]{1,8}@[a-z]{2,8}\\.example"),
+            first_name in proptest::option::of(name()),
+            last_name in proptest::option::of(name()),
+            status in proptest::option::of(prop::sample::select(vec!["onboarding", "active", "leave", "inactive"])),
+            employment_type in proptest::option::of(prop::sample::select(vec!["internal", "external"])),
+            gender in proptest::option::of(prop::sample::select(vec!["female", "male", "diverse"])),
+            dates in [proptest::option::of(day()), proptest::option::of(day()), proptest::option::of(day()), proptest::option::of(day())],
+            relations in [proptest::option::of(name()), proptest::option::of(name()), proptest::option::of(name())],
+            centres in proptest::collection::vec((name(), 0u8..=100), 0..4),
+            supervisor in proptest::option::of(1u64..10_000_000),
+            phone in proptest::option::of("\\+[1-9][0-9]{1,3} [0-9]{2,4} [0-9]{3,8}"),
+        ) -> (HrEmployee, Vec<(String, u8)>) {
+            let mut best: Option<(u8, &String)> = None;
+            for (centre, share) in &centres {
+                if best.is_none_or(|(top, _)| *share > top) {
+                    best = Some((*share, centre));
+                }
+            }
+            let employee = HrEmployee {
+                id: id.to_string(),
+                email,
+                first_name,
+                last_name,
+                status: status.map(String::from),
+                employment_type: employment_type.map(String::from),
+                gender: gender.map(String::from),
+                birthday: dates[0],
+                hire_date: dates[1],
+                termination_date: dates[2],
+                last_working_day: dates[3],
+                team: relations[0].clone(),
+                department: relations[1].clone(),
+                cost_center: best.map(|(_, c)| c.clone()),
+                subcompany: relations[2].clone(),
+                supervisor_id: supervisor.map(|s| s.to_string()),
+                phone,
+            };
+            (employee, centres)
+        }
+    }
+
+    /// The attribute as the API wraps it: with `type`/`universal_id`, or only `{label, value}` in older captures.
+    fn wrap(key: &str, label: &str, value: Value, v: &Variants) -> Value {
+        if v.older {
+            json!({"label": label, "value": value})
+        } else {
+            json!({"label": label, "value": value, "type": "standard", "universal_id": key})
+        }
+    }
+
+    fn text(s: &Option<String>, v: &Variants) -> Value {
+        match s {
+            Some(s) if v.padded => json!(format!(" {s} ")),
+            Some(s) => json!(s),
+            None if v.empty_as_blank => json!(""),
+            None => Value::Null,
+        }
+    }
+
+    fn keyword(s: &Option<String>, v: &Variants) -> Value {
+        text(&s.as_ref().map(|s| if v.upper_case { s.to_uppercase() } else { s.clone() }), v)
+    }
+
+    fn date(d: Option<NaiveDate>, v: &Variants) -> Value {
+        match d {
+            Some(d) => json!(match v.date_style {
+                0 => format!("{d}T00:00:00+01:00"),
+                1 => format!("{d}T00:00:00+0100"),
+                _ => d.to_string(),
+            }),
+            None => text(&None, v),
+        }
+    }
+
+    fn relation(kind: &str, n: &Option<String>, id: u64, v: &Variants) -> Value {
+        match n {
+            Some(n) => json!({"type": kind, "attributes": {"id": id, "name": n}}),
+            None if v.empty_relation_as_list => json!([]),
+            None => Value::Null,
+        }
+    }
+
+    fn render(e: &HrEmployee, centres: &[(String, u8)], v: &Variants) -> Vec<u8> {
+        let id: u64 = e.id.parse().unwrap();
+        let id_value = if v.id_as_text { json!(e.id) } else { json!(id) };
+        let supervisor = match &e.supervisor_id {
+            Some(s) => {
+                let n: u64 = s.parse().unwrap();
+                let inner = if v.supervisor_id_wrapped {
+                    json!({"label": "ID", "value": n, "type": "integer", "universal_id": "id"})
+                } else {
+                    json!(n)
+                };
+                json!({"type": "Employee", "attributes": {"id": inner}})
+            }
+            None => relation("Employee", &None, 0, v),
+        };
+        let centres: Vec<Value> = centres
+            .iter()
+            .enumerate()
+            .map(|(i, (n, p))| {
+                let share = if v.percentage_as_text { json!(p.to_string()) } else { json!(p) };
+                json!({"type": "CostCenter", "attributes": {"id": i, "name": n, "percentage": share}})
+            })
+            .collect();
+        let attributes = json!({
+            "id": wrap("id", "ID", id_value, v),
+            "email": wrap("email", "E-Mail", text(&e.email, v), v),
+            "first_name": wrap("first_name", "Vorname", text(&e.first_name, v), v),
+            "last_name": wrap("last_name", "Nachname", text(&e.last_name, v), v),
+            "status": wrap("status", "Status", keyword(&e.status, v), v),
+            "employment_type": wrap("employment_type", "Beschäftigungsart", keyword(&e.employment_type, v), v),
+            "gender": wrap("gender", "Geschlecht", text(&e.gender, v), v),
+            "date_of_birth": wrap("date_of_birth", "Geburtstag", date(e.birthday, v), v),
+            "hire_date": wrap("hire_date", "Eintrittsdatum", date(e.hire_date, v), v),
+            "termination_date": wrap("termination_date", "Austrittsdatum", date(e.termination_date, v), v),
+            "last_working_day": wrap("last_working_day", "Letzter Arbeitstag", date(e.last_working_day, v), v),
+            "team": wrap("team", "Team", relation("Team", &e.team, 1, v), v),
+            "department": wrap("department", "Abteilung", relation("Department", &e.department, 2, v), v),
+            "subcompany": wrap("subcompany", "Firma", relation("Subcompany", &e.subcompany, 3, v), v),
+            "cost_centers": wrap("cost_centers", "Kostenstelle", json!(centres), v),
+            "supervisor": wrap("supervisor", "Vorgesetzte:r", supervisor, v),
+            "dynamic_77": {"label": "Telefon (Arbeit)", "value": text(&e.phone, v), "type": "standard", "universal_id": null},
+            "dynamic_99": {"label": "dynamic_77", "value": "+0 decoy", "type": "standard", "universal_id": null},
+        });
+        serde_json::to_vec(
+            &json!({"success": true, "metadata": {"total_elements": 1}, "data": [{"type": "Employee", "attributes": attributes}]}),
+        )
+        .unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn r_hris_14_every_mix_of_shape_variants_reads_the_same_employee((expected, centres) in record(), v in variants()) {
+            let page = parse_page(&render(&expected, &centres, &v), Some("dynamic_77")).unwrap();
+            prop_assert_eq!(page.total, Some(1));
+            prop_assert_eq!(&page.employees[0], &expected, "variants {:?}", v);
+        }
+    }
+}
