@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use roster_persistence::ConnectionTrait;
 use serde_json::json;
 
+use roster_tests::fake_personio::FakePersonio;
+
 use crate::helpers::*;
 
 /// The `roster` binary, built once per test run so it is never stale.
@@ -35,7 +37,12 @@ pub(crate) struct Process {
 
 impl Process {
     pub(crate) fn start(database_url: &str) -> Self {
+        Self::start_with(database_url, &[])
+    }
+
+    pub(crate) fn start_with(database_url: &str, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(roster_binary())
+            .envs(env.iter().copied())
             .arg("serve")
             .env("ROSTER_BIND", "127.0.0.1:0")
             .env("ROSTER_DATABASE_URL", database_url)
@@ -106,6 +113,12 @@ fn strip_ansi(s: &str) -> String {
         }
     }
     out
+}
+
+async fn one(database_url: &str, sql: &str) -> i64 {
+    let db = roster_persistence::Database::connect_without_migrating(database_url).await.unwrap();
+    let statement = roster_persistence::Statement::from_string(db.conn.get_database_backend(), sql);
+    db.conn.query_one_raw(statement).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap()
 }
 
 async fn counts(database_url: &str) -> (i64, i64, i64, i64, i64) {
@@ -238,6 +251,56 @@ async fn one_process_killed_mid_sync_and_restarted_applies_every_row_once() {
         "kill test (one process): rows expected {rows}, employees {employees}, applied {applied}, audit entries {audited}, grants {grants}, duplicate grants {duplicate_grants}, killed at {at_kill}"
     );
     assert_eq!((employees, applied, audited, grants, duplicate_grants), (rows as i64, rows as i64, rows as i64, rows as i64, 0));
+}
+
+#[tokio::test]
+async fn r_hris_4_r_imp_12_an_hr_sync_killed_mid_apply_and_restarted_applies_every_record_once() {
+    let (database_url, _dir) = fresh_database().await;
+    let records = 300;
+    let fake = FakePersonio::start(FakePersonio::generated(records), 0).await;
+    let first = Process::start_with(&database_url, &[("ROSTER_PERSONIO_URL", &fake.url)]);
+    let company = first.app.create_company("Nordlicht").await;
+    let admin = admin(company);
+    first
+        .app
+        .data(
+            &admin,
+            "mutation { createBudgetPolicy(input: {name: \"Lunch\", kind: MONTHLY, amount: 5000}) { budgetPolicy { id } } }",
+            json!({}),
+        )
+        .await;
+    let connected = first
+        .app
+        .data(
+            &admin,
+            "mutation($id: String!, $s: String!) { connectHris(input: {clientId: $id, clientSecret: $s}) { hrisConnection { status } userErrors { code } } }",
+            json!({"id": FakePersonio::CLIENT_ID, "s": FakePersonio::CLIENT_SECRET}),
+        )
+        .await;
+    assert_eq!(connected["connectHris"]["hrisConnection"]["status"], "ACTIVE", "{connected}");
+    let started = first.app.data(&admin, "mutation { startHrisSync { job { id } userErrors { code message } } }", json!({})).await;
+    let id = started["startHrisSync"]["job"]["id"].as_str().unwrap_or_else(|| panic!("{started}")).to_string();
+    first.app.wait_for(&admin, &id, "DRY_RUN_COMPLETED").await;
+    first.app.job_action(&admin, "confirmSync", &id).await;
+    let at_kill = wait_progress(&first.app, &admin, &id, 30).await;
+    first.kill();
+    assert!(at_kill < records as i64, "killed mid-apply at {at_kill}/{records}");
+
+    let second = Process::start_with(&database_url, &[("ROSTER_PERSONIO_URL", &fake.url)]);
+    let job = second.app.wait_for(&admin, &id, "COMPLETED").await;
+    assert_eq!(job["summary"]["onboarding"], records as i64, "{job}");
+    let (employees, applied, audited, grants, duplicate_grants) = counts(&database_url).await;
+    eprintln!(
+        "kill test (HR sync): records {records}, employees {employees}, applied {applied}, audit entries {audited}, grants {grants}, duplicate grants {duplicate_grants}, killed at {at_kill}"
+    );
+    let n = records as i64;
+    assert_eq!((employees, applied, audited, grants, duplicate_grants), (n, n, n, n, 0));
+    // Every record linked by its HR id once, and every supervisor kept.
+    let linked = second.app.data(&admin, "{ employees(filter: {linkedToHris: true}) { totalCount } }", json!({})).await;
+    assert_eq!(linked["employees"]["totalCount"], n, "{linked}");
+    let heads = (records / 50) as i64;
+    assert_eq!(one(&database_url, "SELECT COUNT(*) FROM employees WHERE manager_hris_id IS NOT NULL").await, n - heads);
+    assert_eq!(one(&database_url, "SELECT COUNT(DISTINCT hris_id) FROM employees").await, n);
 }
 
 #[tokio::test]
