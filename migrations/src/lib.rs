@@ -1,6 +1,7 @@
 //! Roster's schema as sea-orm migrations. Every migration uses only the portable
 //! schema builder, so the same steps run unchanged on SQLite and PostgreSQL;
-//! the employee search index alone is per database (FTS5, pg_trgm).
+//! the employee search index and the employee counts' triggers alone are per
+//! database (FTS5, pg_trgm; row or statement triggers).
 
 pub use sea_orm_migration::prelude::*;
 
@@ -14,6 +15,7 @@ mod m20261202_000007_employee_search;
 mod m20261202_000008_lifecycle;
 mod m20261202_000009_hris;
 mod m20261202_000010_hris_lists;
+mod m20261202_000011_employee_counts;
 
 pub struct Migrator;
 
@@ -31,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_lifecycle::Migration),
             Box::new(m20261202_000009_hris::Migration),
             Box::new(m20261202_000010_hris_lists::Migration),
+            Box::new(m20261202_000011_employee_counts::Migration),
         ]
     }
 }

@@ -38,12 +38,21 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-fn peak_mb() -> f64 {
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
+}
+
+fn peak_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// Resident now: measured before the phases, it is what the fake's tenant and the idle app hold.
+fn resident_mb() -> f64 {
+    status_mb("VmRSS:")
 }
 
 #[derive(Clone, Copy, Default)]
@@ -109,6 +118,8 @@ fn as_csv(fake: &FakePersonio, today: &str) -> Vec<u8> {
 
 struct Figures {
     employees: usize,
+    /// Resident before the sync: the fake's tenant (it shares the process) and the idle app.
+    idle: f64,
     fetch: Phase,
     dry_run: Phase,
     apply: Phase,
@@ -155,6 +166,7 @@ async fn run(args: &Args, dir: &std::path::Path, n: usize) -> Figures {
     .await
     .expect("settings");
 
+    let idle = resident_mb();
     // The connector alone, as the dry run's first step runs it.
     let client = roster_api::hris::personio::PersonioClient::new(
         app.hris_client.clone(),
@@ -222,7 +234,7 @@ async fn run(args: &Args, dir: &std::path::Path, n: usize) -> Figures {
         let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
         admin.conn.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.expect("drop database");
     }
-    Figures { employees: n, fetch, dry_run, apply, file_import, second_dry_run, second_apply, first, second, changed, second_writes }
+    Figures { employees: n, idle, fetch, dry_run, apply, file_import, second_dry_run, second_apply, first, second, changed, second_writes }
 }
 
 /// Employees written, as the audit log counts them (one entry per changed employee).
@@ -249,18 +261,20 @@ async fn main() {
     let kind = if args.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
     println!("\nRoster HR-sync benchmark — {kind}, the fake Personio on 127.0.0.1, 100 employees per page\n");
     println!(
-        "| employees | fetch s | dry run s (fetch incl.) | apply s | peak RSS MB | file import s | (dry run − fetch + apply) / file import | 1 % changed: dry run s, apply s, updated, employees written |"
+        "| employees | fetch s | dry run s (fetch incl.) | apply s | peak RSS MB (idle, incl. the fake) | sync's own MB | file import s | (dry run − fetch + apply) / file import | 1 % changed: dry run s, apply s, updated, employees written |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for f in &all {
         let peak = [f.fetch.peak, f.dry_run.peak, f.apply.peak].into_iter().fold(0.0, f64::max);
         let ratio = ((f.dry_run.secs - f.fetch.secs).max(0.0) + f.apply.secs) / f.file_import.secs;
         println!(
-            "| {} | {:.2} | {:.2} | {:.2} | {peak:.0} | {:.2} | {ratio:.2}× | {:.2}, {:.2}, {} of {} ({} changed), {} |",
+            "| {} | {:.2} | {:.2} | {:.2} | {peak:.0} ({:.0}) | {:.0} | {:.2} | {ratio:.2}× | {:.2}, {:.2}, {} of {} ({} changed), {} |",
             f.employees,
             f.fetch.secs,
             f.dry_run.secs,
             f.apply.secs,
+            f.idle,
+            peak - f.idle,
             f.file_import.secs,
             f.second_dry_run.secs,
             f.second_apply.secs,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use roster_domain::{EmailAddress, Employee, EmployeeStatus, HrFields, Language, LoginState};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, LikeExpr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
     Statement,
@@ -46,6 +46,20 @@ pub struct EmployeeFilter {
     pub linked_to_hris: Option<bool>,
     pub cost_center_id: Option<Uuid>,
     pub legal_entity_id: Option<Uuid>,
+}
+
+impl EmployeeFilter {
+    /// No filter at all: every employee of the company matches.
+    fn matches_everyone(&self) -> bool {
+        let Self { statuses, company_group_id, search, updated_since, linked_to_hris, cost_center_id, legal_entity_id } = self;
+        statuses.is_empty()
+            && company_group_id.is_none()
+            && search.as_deref().is_none_or(|s| s.trim().is_empty())
+            && updated_since.is_none()
+            && linked_to_hris.is_none()
+            && cost_center_id.is_none()
+            && legal_entity_id.is_none()
+    }
 }
 
 /// One page of a keyset pagination over ids (UUIDv7, so ids order by creation).
@@ -469,6 +483,21 @@ pub fn page_statement(
     query.limit(first + 1).build(backend)
 }
 
+/// The company's number of employees, as the triggers of `company_employee_counts` keep it.
+pub async fn company_count(db: &impl ConnectionTrait, company_id: Uuid) -> Result<u64> {
+    let statement = Query::select()
+        .expr(Expr::col(Alias::new("employees")))
+        .from(Alias::new("company_employee_counts"))
+        .and_where(Expr::col(Alias::new("company_id")).eq(company_id))
+        .to_owned();
+    let row = db.query_one(&statement).await?;
+    let count: i64 = match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
 /// A page of the company's employees in creation order, after the `after` id;
 /// with the count of all that match only when `with_total`.
 pub async fn page(
@@ -480,6 +509,7 @@ pub async fn page(
     with_total: bool,
 ) -> Result<Page<StoredEmployee>> {
     let total_count = match with_total {
+        true if filter.matches_everyone() => Some(company_count(db, company_id).await?),
         true => Some(filtered(company_id, filter, today, db.get_database_backend()).count(db).await?),
         false => None,
     };

@@ -334,3 +334,64 @@ async fn search_reads_the_search_index() {
     let page = employees::page(&db.read, company.id, &filter, Utc::now().date_naive(), (50, None), true).await.unwrap();
     assert_eq!(page.items.iter().map(|s| s.employee.last_name.as_str()).collect::<Vec<_>>(), ["Son 4711"]);
 }
+
+/// An unfiltered `totalCount` reads the company's maintained count (one row,
+/// whatever the company's size), which the database keeps in step with every
+/// insert and delete: multi-row inserts, single ones over GraphQL, multi-row
+/// deletes, other companies untouched; a filtered count still counts its rows.
+#[tokio::test]
+async fn an_unfiltered_total_count_reads_the_maintained_company_count() {
+    let (app, state) = spawn_app_with_state(|_| {}).await;
+    let (acme, other) = (app.create_company("Acme").await, app.create_company("Other").await);
+    let now = Utc::now();
+    let people: Vec<_> = (0..1_200).map(|i| person(acme, i)).collect();
+    for chunk in people.chunks(500) {
+        employees::insert_many(&state.db.conn, chunk, now).await.unwrap();
+    }
+    employees::insert_many(&state.db.conn, &(0..30).map(|i| person(other, i)).collect::<Vec<_>>(), now).await.unwrap();
+    let created = app.create_employee(&admin(acme), json!({"email": "one.more@acme.test", "firstName": "One", "lastName": "More"})).await;
+    assert!(created["employee"]["id"].is_string(), "{created}");
+    let rows = |company: Uuid| {
+        let conn = state.db.conn.clone();
+        async move {
+            let sql = format!("SELECT COUNT(*) FROM employees WHERE company_id = {}", uuid_literal(&conn, company));
+            let row =
+                conn.query_one_raw(roster_persistence::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap().unwrap();
+            row.try_get_by_index::<i64>(0).unwrap()
+        }
+    };
+    let total = |company: Uuid, filter: &'static str| {
+        let app = &app;
+        async move {
+            let query = format!("{{ employees(first: 1{filter}) {{ totalCount }} }}");
+            app.data(&admin(company), &query, json!({})).await["employees"]["totalCount"].as_i64().unwrap()
+        }
+    };
+    assert_eq!((total(acme, "").await, rows(acme).await), (1_201, 1_201));
+    assert_eq!((total(other, "").await, rows(other).await), (30, 30));
+
+    let doomed: Vec<String> = people[..250].iter().map(|p| uuid_literal(&state.db.conn, p.id)).collect();
+    let delete = format!("DELETE FROM employees WHERE id IN ({})", doomed.join(", "));
+    state.db.conn.execute_unprepared(&delete).await.unwrap();
+    assert_eq!((total(acme, "").await, rows(acme).await), (951, 951), "a multi-row delete is counted");
+    assert_eq!(total(other, "").await, 30, "another company's count is its own");
+    assert_eq!(total(acme, ", filter: {search: \"one.more\"}").await, 1, "a filtered count counts its matches");
+
+    // The page reads the counter, not the rows: set it aside and the answer follows it.
+    let company = uuid_literal(&state.db.conn, acme);
+    state
+        .db
+        .conn
+        .execute_unprepared(&format!("UPDATE company_employee_counts SET employees = 7 WHERE company_id = {company}"))
+        .await
+        .unwrap();
+    assert_eq!(total(acme, "").await, 7);
+}
+
+/// A UUID as a literal of the database's storage (SQLite stores the 16 bytes).
+fn uuid_literal(conn: &impl ConnectionTrait, id: Uuid) -> String {
+    match conn.get_database_backend() {
+        roster_persistence::DbBackend::Sqlite => format!("x'{}'", id.simple()),
+        _ => format!("'{id}'"),
+    }
+}
