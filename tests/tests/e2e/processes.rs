@@ -122,21 +122,12 @@ async fn one(database_url: &str, sql: &str) -> i64 {
 }
 
 async fn counts(database_url: &str) -> (i64, i64, i64, i64, i64) {
-    let db = roster_persistence::Database::connect_without_migrating(database_url).await.unwrap();
-    let one = |sql: &'static str| {
-        let conn = db.conn.clone();
-        async move {
-            let row =
-                conn.query_one_raw(roster_persistence::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap().unwrap();
-            row.try_get_by_index::<i64>(0).unwrap()
-        }
-    };
     (
-        one("SELECT COUNT(*) FROM employees").await,
+        one(database_url, "SELECT COUNT(*) FROM employees").await,
         applied_rows(database_url).await,
-        one("SELECT COUNT(*) FROM audit_log WHERE action = 'import.onboarding'").await,
-        one("SELECT COUNT(*) FROM budget_grants").await,
-        one("SELECT COUNT(*) FROM (SELECT employee_id, policy_id, period FROM budget_grants GROUP BY employee_id, policy_id, period HAVING COUNT(*) > 1) d").await,
+        one(database_url, "SELECT COUNT(*) FROM audit_log WHERE action = 'import.onboarding'").await,
+        one(database_url, "SELECT COUNT(*) FROM budget_grants").await,
+        one(database_url, "SELECT COUNT(*) FROM (SELECT employee_id, policy_id, period FROM budget_grants GROUP BY employee_id, policy_id, period HAVING COUNT(*) > 1) d").await,
     )
 }
 
