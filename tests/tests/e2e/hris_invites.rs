@@ -80,6 +80,21 @@ async fn r_hris_3_notify_only_lists_the_hr_employees_to_invite_and_invite_from_h
     let rest = to_invite(&w, json!({"first": 10, "after": first["pageInfo"]["endCursor"]})).await;
     assert_eq!(ids(&rest), ["2104005", "2104006", "2104007", "2104008"]);
     assert_eq!(rest["pageInfo"]["hasNextPage"], false);
+    // Without totalCount the list reads from its cursor and stops after the page:
+    // the same pages, the same hasNextPage.
+    let page_only = "query($first: Int, $after: String) { hrisEmployeesToInvite(first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor } edges { node { hrisId } } } }";
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = w.app.data(&w.token, page_only, json!({"first": 2, "after": after})).await["hrisEmployeesToInvite"].clone();
+        seen.extend(ids(&page));
+        if page["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, ids(&list), "paged two at a time without totalCount");
 
     // A record no sync has created yet is created and invited; one that is not to
     // invite, or unknown, gets a user error, and the rest go on.

@@ -32,7 +32,8 @@ impl HrisQuery {
         let (app, caller) = (context::app(ctx)?, context::caller(ctx)?);
         let (first, after) = row_page_args(first.unwrap_or(50), after)?;
         let filter = ToInviteFilter { team, cost_center };
-        let page = invites::to_invite(app, caller, &filter, (first, (after > 0).then_some(after))).await?;
+        let with_total = ctx.look_ahead().field("totalCount").exists();
+        let page = invites::to_invite(app, caller, &filter, (first, (after > 0).then_some(after)), with_total).await?;
         let today = page.today;
         let mut employees = page.employees;
         let edges: Vec<HrisEmployeeEdge> = page
@@ -48,7 +49,7 @@ impl HrisQuery {
         Ok(HrisEmployeeConnection {
             edges,
             page_info: PageInfo { has_next_page: page.has_next_page, end_cursor },
-            total_count: page.total_count.min(i32::MAX as u64) as i32,
+            total_count: page.total_count.unwrap_or(0).min(i32::MAX as u64) as i32,
         })
     }
 

@@ -4,6 +4,7 @@
 //! of those records, creating the employee when no sync has created it yet.
 
 use std::collections::HashSet;
+use std::ops::ControlFlow;
 
 use chrono::NaiveDate;
 use roster_domain::hris::HrEmployee;
@@ -64,14 +65,22 @@ async fn latest_snapshot(app: &AppState, company_id: Uuid) -> Result<Option<(Pla
     Ok(Some((PlanningContext::load(&app.db.read, &job, app.clock.now()).await?, job_id)))
 }
 
-/// Every record of the snapshot that is to invite, in snapshot order: active,
-/// synced (not filtered out), readable, and with no employee or one that is
-/// neither invited nor deactivated.
-async fn scan_to_invite(app: &AppState, ctx: &PlanningContext, job_id: Uuid, mut each: impl FnMut(ToInvite)) -> Result<()> {
+/// Every record of the snapshot after row `after_row` that is to invite, in
+/// snapshot order, until `each` breaks: active, synced (not filtered out),
+/// readable, and with no employee or one that is neither invited nor deactivated.
+async fn scan_to_invite(
+    app: &AppState,
+    ctx: &PlanningContext,
+    (job_id, after_row): (Uuid, u32),
+    mut each: impl FnMut(ToInvite) -> ControlFlow<()>,
+) -> Result<()> {
     let reading = ctx.reading().ok_or_else(|| ApiError::Internal("an HR snapshot without its settings".into()))?;
-    let mut staged = StagedReader::new(job_id, 0);
+    let mut staged = StagedReader::new(job_id, after_row);
+    // A first page needs few records: read small batches until the page is full.
+    let mut batch = SCAN_BATCH / 10;
     loop {
-        let rows = staged.next_batch(&app.db.read, SCAN_BATCH).await?;
+        let rows = staged.next_batch(&app.db.read, batch).await?;
+        batch = SCAN_BATCH;
         if rows.is_empty() {
             return Ok(());
         }
@@ -94,17 +103,21 @@ async fn scan_to_invite(app: &AppState, ctx: &PlanningContext, job_id: Uuid, mut
                 Some(CompanyGroup { id, company_id: ctx.company.id, name })
             });
             let team_unmapped = record.issues.iter().any(|i| i.code == "UNMAPPED_TEAM");
-            each(ToInvite { row_number: row.row_number, hr, group, team_unmapped, employee_id: employee.map(|e| e.id), record });
+            let candidate = ToInvite { row_number: row.row_number, hr, group, team_unmapped, employee_id: employee.map(|e| e.id), record };
+            if each(candidate).is_break() {
+                return Ok(());
+            }
         }
     }
 }
 
-/// A page of the list after snapshot row `after`, whether more follow, and how many match in all.
+/// A page of the list after snapshot row `after`, whether more follow, and how
+/// many match in all when that was asked for.
 pub struct ToInvitePage {
     pub items: Vec<ToInvite>,
     pub employees: Vec<StoredEmployee>,
     pub has_next_page: bool,
-    pub total_count: u64,
+    pub total_count: Option<u64>,
     pub today: NaiveDate,
 }
 
@@ -113,30 +126,37 @@ pub async fn to_invite(
     caller: &Caller,
     filter: &ToInviteFilter,
     (first, after): (u64, Option<u32>),
+    with_total: bool,
 ) -> Result<ToInvitePage> {
     let company_id = caller.company_for(Permission::ReadDirectory)?;
     let Some((ctx, job_id)) = latest_snapshot(app, company_id).await? else {
         let today = roster_persistence::repo::companies::get(&app.db.read, company_id).await?.today(app.clock.now());
-        return Ok(ToInvitePage { items: Vec::new(), employees: Vec::new(), has_next_page: false, total_count: 0, today });
+        let total_count = with_total.then_some(0);
+        return Ok(ToInvitePage { items: Vec::new(), employees: Vec::new(), has_next_page: false, total_count, today });
     };
+    // The total counts the whole snapshot; without it the scan starts at the
+    // cursor and stops at the first record past the page.
+    let start = if with_total { 0 } else { after.unwrap_or(0) };
     let (mut items, mut total_count, mut has_next_page) = (Vec::new(), 0u64, false);
-    scan_to_invite(app, &ctx, job_id, |candidate| {
+    scan_to_invite(app, &ctx, (job_id, start), |candidate| {
         if !filter.admits(&candidate.hr) {
-            return;
+            return ControlFlow::Continue(());
         }
         total_count += 1;
         if after.is_some_and(|a| candidate.row_number <= a) {
-            return;
+            return ControlFlow::Continue(());
         }
-        match items.len() < first as usize {
-            true => items.push(candidate),
-            false => has_next_page = true,
+        if items.len() < first as usize {
+            items.push(candidate);
+            return ControlFlow::Continue(());
         }
+        has_next_page = true;
+        if with_total { ControlFlow::Continue(()) } else { ControlFlow::Break(()) }
     })
     .await?;
     let ids: Vec<Uuid> = items.iter().filter_map(|i| i.employee_id).collect();
     let employees = employee_repo::find_many(&app.db.read, company_id, &ids).await?;
-    Ok(ToInvitePage { items, employees, has_next_page, total_count, today: ctx.today })
+    Ok(ToInvitePage { items, employees, has_next_page, total_count: with_total.then_some(total_count), today: ctx.today })
 }
 
 /// R-HRIS-3: invites these HR records: the employee a sync created is invited;
@@ -160,10 +180,11 @@ pub async fn invite(app: &AppState, caller: &Caller, hris_ids: &[String]) -> Res
     };
     let wanted: HashSet<&str> = hris_ids.iter().map(|id| id.trim()).collect();
     let mut found = Vec::new();
-    scan_to_invite(app, &ctx, job_id, |candidate| {
+    scan_to_invite(app, &ctx, (job_id, 0), |candidate| {
         if wanted.contains(candidate.hr.id.as_str()) {
             found.push(candidate);
         }
+        ControlFlow::Continue(())
     })
     .await?;
     let mut errors = Vec::new();
