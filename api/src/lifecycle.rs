@@ -15,6 +15,7 @@ use roster_domain::{BudgetPolicy, Company, budget, dates_to_process};
 use roster_persistence::repo::employees::StoredEmployee;
 use roster_persistence::repo::lifecycle::{self, CompanyLifecycle};
 use roster_persistence::repo::{companies, grants, policies};
+use roster_persistence::statistics::{SYNC_TABLES, StatisticsRefresh};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -168,6 +169,7 @@ pub async fn run_company(app: &AppState, company_id: Uuid, stop: &(dyn Fn() -> b
 /// the onboarding's grants (none on or after an offboarding date), `onboardedAt`,
 /// `employee.onboarded` and `budget.granted`.
 async fn onboard(app: &AppState, company: &Company, policies: &[BudgetPolicy], date: NaiveDate, tally: &mut Tally) -> Result<()> {
+    let (mut statistics, mut onboarded) = (StatisticsRefresh::new(SYNC_TABLES), 0);
     loop {
         let due = lifecycle::to_onboard(&app.db.conn, company.id, date, BATCH).await?;
         if due.is_empty() {
@@ -197,6 +199,8 @@ async fn onboard(app: &AppState, company: &Company, policies: &[BudgetPolicy], d
         commit(txn).await?;
         tally.grants += made.len() as u64;
         tally.onboarded += marked.len() as u64;
+        onboarded += marked.len() as u64;
+        statistics.after(&app.db.conn, onboarded).await?;
         crate::metrics::lifecycle_work("onboarding", marked.len() as u64);
         crate::metrics::lifecycle_work("grant", made.len() as u64);
         if marked.is_empty() {
@@ -212,7 +216,7 @@ async fn grant_monthly(app: &AppState, company: &Company, policies: &[BudgetPoli
     if !policies.iter().any(|p| p.kind == roster_domain::BudgetKind::Monthly && p.grant_on_onboarding) {
         return Ok(0);
     }
-    let (mut granted, mut after) = (0, None);
+    let (mut granted, mut after, mut statistics) = (0, None, StatisticsRefresh::new(SYNC_TABLES));
     loop {
         let page = lifecycle::monthly_page(&app.db.read, company.id, first, after, MONTHLY_BATCH).await?;
         let Some(last) = page.last() else { return Ok(granted) };
@@ -237,6 +241,7 @@ async fn grant_monthly(app: &AppState, company: &Company, policies: &[BudgetPoli
         commit(txn).await?;
         crate::metrics::lifecycle_work("grant", made);
         granted += made;
+        statistics.after(&app.db.conn, granted).await?;
     }
 }
 

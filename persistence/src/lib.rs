@@ -8,6 +8,7 @@ mod entities;
 pub mod error;
 pub mod notify;
 pub mod repo;
+pub mod statistics;
 
 pub use db::{Database, DatabaseKind, PoolSettings};
 pub use error::RepoError;

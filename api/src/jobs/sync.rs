@@ -19,6 +19,7 @@ use roster_persistence::repo::imports::applied::{self, Outcome};
 use roster_persistence::repo::imports::{jobs, plans};
 use roster_persistence::repo::writes::WriteBatch;
 use roster_persistence::repo::{companies, employees, grants, groups, hris};
+use roster_persistence::statistics::{SYNC_TABLES, StatisticsRefresh};
 use roster_persistence::{ConnectionTrait, DatabaseTransaction};
 use uuid::Uuid;
 
@@ -65,6 +66,7 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
     });
     let per_transaction = app.runner.batch_size.max(1);
     let (mut summary, mut processed, mut after) = (Summary::default(), 0u64, 0u32);
+    let mut statistics = StatisticsRefresh::new(SYNC_TABLES);
     loop {
         let txn = begin(&app).await?;
         let batch = apply_batch(&txn, &app, &applying, after, per_transaction).await?;
@@ -72,6 +74,7 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
         after = batch.last_row;
         if !batch.events.is_empty() {
             processed += batch.events.len() as u64;
+            statistics.after(db, processed).await?;
             for event in batch.events {
                 summary.add(event);
             }

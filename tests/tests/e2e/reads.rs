@@ -395,3 +395,38 @@ fn uuid_literal(conn: &impl ConnectionTrait, id: Uuid) -> String {
         _ => format!("'{id}'"),
     }
 }
+
+/// A bulk writer keeps PostgreSQL's planner statistics up with the tables it
+/// grows (plans made while a table looked empty would otherwise stay cached and
+/// turn every lookup of a large sync into an index walk): ANALYZE at 2,000 rows
+/// written, then at each fourfold step, never in between; SQLite needs none.
+#[tokio::test]
+async fn a_bulk_writer_refreshes_the_planner_statistics_at_geometric_steps() {
+    use roster_persistence::statistics::{SYNC_TABLES, StatisticsRefresh};
+    let (app, state) = spawn_app_with_state(|_| {}).await;
+    let acme = app.create_company("Acme").await;
+    let people: Vec<_> = (0..2_500).map(|i| person(acme, i)).collect();
+    for chunk in people.chunks(500) {
+        employees::insert_many(&state.db.conn, chunk, Utc::now()).await.unwrap();
+    }
+    let db = &state.db.conn;
+    let mut refresh = StatisticsRefresh::new(SYNC_TABLES);
+    if state.db.kind != DatabaseKind::Postgres {
+        assert!(!refresh.after(db, 1_000_000).await.unwrap(), "SQLite plans without ANALYZE");
+        return;
+    }
+    let estimated = || async {
+        let sql = "SELECT reltuples::bigint FROM pg_class WHERE relname = 'employees'";
+        let row = db.query_one_raw(roster_persistence::Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    assert!(!refresh.after(db, 1_999).await.unwrap());
+    assert!(refresh.after(db, 2_500).await.unwrap());
+    assert_eq!(estimated().await, 2_500, "the statistics see every employee written");
+    let mut ran = Vec::new();
+    for written in [3_000, 7_999, 8_000, 20_000, 32_000, 200_000] {
+        ran.push(refresh.after(db, written).await.unwrap());
+    }
+    assert_eq!(ran, [false, false, true, false, true, true], "ANALYZE at 8,000, 32,000, then the step past 200,000");
+    assert!(!refresh.after(db, 500_000).await.unwrap(), "the next step is 512,000");
+}
