@@ -119,8 +119,10 @@ impl Database {
 
 fn count_statements(conn: &mut DatabaseConnection, counter: &Arc<AtomicU64>) {
     let counter = counter.clone();
+    // Read once: the callback runs for every statement.
+    let print = std::env::var_os("DEBUG_SQL").is_some();
     conn.set_metric_callback(move |info| {
-        if std::env::var("DEBUG_SQL").is_ok() {
+        if print {
             eprintln!("SQL {}", info.statement.sql.chars().take(120).collect::<String>());
         }
         counter.fetch_add(1, Ordering::Relaxed);

@@ -20,10 +20,14 @@ use crate::state::AppState;
 
 pub type RosterSchema = Schema<Query, Mutation, Subscription>;
 
-/// The schema with its cost guard (depth and complexity are checked there, with
-/// codes and figures, rather than by async-graphql's bare limits).
+/// The schema requests run on: depth and complexity bounded in validation, and
+/// no extension (see `limits::cost`); `limits::Meter` explains its refusals.
 pub fn build_schema(state: AppState, limits: QueryLimits) -> RosterSchema {
-    Schema::build(Query::default(), Mutation::default(), Subscription).data(state).extension(limits::CostGuard(limits)).finish()
+    Schema::build(Query::default(), Mutation::default(), Subscription)
+        .data(state)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .finish()
 }
 
 /// The SDL of the schema, as checked in at `schema.graphql`.

@@ -18,6 +18,7 @@ use serde_json::Value as Json;
 use super::negotiate::{ResponseType, not_acceptable};
 use super::{HttpState, graphiql};
 use crate::auth::{AuthError, Caller};
+use crate::graphql::limits::RequestShape;
 use crate::graphql::{LimitError, PublicBase, RequestCache, limits};
 
 /// JSON bodies are small; only uploads may be large.
@@ -183,7 +184,7 @@ async fn admit(state: &HttpState, batch: &BatchRequest) -> Result<(), LimitError
         BatchRequest::Batch(requests) => {
             limits.admit_batch_size(requests.len())?;
             requests.iter().try_for_each(|r| limits.admit(r))?;
-            let found = limits::measure_batch(&state.schema, requests).await;
+            let found = state.meter.measure_batch(requests).await;
             if found > limits.max_complexity {
                 return Err(LimitError::BatchTooComplex { found, limit: limits.max_complexity });
             }
@@ -274,12 +275,19 @@ pub(super) fn bounded_json(limits: &limits::QueryLimits, response: &async_graphq
     }
 }
 
+/// Runs one admitted request; the schema's bare limit errors get their codes and figures.
+async fn run(state: &HttpState, request: Request) -> async_graphql::Response {
+    let shape = RequestShape::of(&request);
+    let response = state.schema.execute(request).await;
+    with_codes(state.meter.explain(&shape, &state.app.http.query, response).await)
+}
+
 /// Runs admitted requests.
 async fn execute(state: &HttpState, kind: ResponseType, caller: Caller, base: PublicBase, batch: BatchRequest) -> Response {
     let per_request = |request: Request| request.data(caller.clone()).data(RequestCache::new(&state.app)).data(base.clone());
     match batch {
         BatchRequest::Single(request) => {
-            let response = with_codes(state.schema.execute(per_request(request)).await);
+            let response = run(state, per_request(request)).await;
             if kind == ResponseType::GraphqlResponse && is_request_error(&response) {
                 // A request that never executed: 400 and no `data` at all.
                 let mut body = serde_json::to_value(&response).unwrap_or_default();
@@ -296,7 +304,7 @@ async fn execute(state: &HttpState, kind: ResponseType, caller: Caller, base: Pu
                 if i > 0 {
                     body.push(b',');
                 }
-                body.extend(bounded_json(&state.app.http.query, &with_codes(state.schema.execute(per_request(request)).await)));
+                body.extend(bounded_json(&state.app.http.query, &run(state, per_request(request)).await));
             }
             body.push(b']');
             kind.respond_serialized(StatusCode::OK, body)

@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 
+use crate::graphql::limits::Meter;
 use crate::graphql::{RosterSchema, build_schema};
 use crate::state::AppState;
 use tokio::sync::Semaphore;
@@ -24,6 +25,8 @@ use tokio::sync::Semaphore;
 pub struct HttpState {
     pub app: AppState,
     pub schema: RosterSchema,
+    /// The schema's twin that measures requests without running them.
+    pub meter: Meter,
     /// One permit per open WebSocket connection.
     pub websockets: Arc<Semaphore>,
 }
@@ -34,7 +37,7 @@ pub fn router(app: AppState) -> Router {
     // Uploads come through /graphql; JSON bodies there are checked to 2 MB apart.
     let upload_limit = app.imports.limits.max_file_bytes + 1024 * 1024;
     let http = app.http.clone();
-    let state = HttpState { app, schema, websockets };
+    let state = HttpState { app, schema, meter: Meter::new(), websockets };
     let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/files/{token}", get(files::download))

@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 use super::HttpState;
 use super::graphql::{bounded_json, is_request_error, operation_type};
 use crate::auth::Caller;
+use crate::graphql::limits::RequestShape;
 use crate::graphql::{PublicBase, RequestCache};
 
 /// How long a client may take to send `connection_init` (graphql-ws's default).
@@ -227,7 +228,7 @@ impl Session {
     }
 
     fn start(&self, id: String, caller: Caller, request: Request) -> JoinHandle<()> {
-        let schema = self.state.schema.clone();
+        let (schema, meter) = (self.state.schema.clone(), self.state.meter.clone());
         let out = self.out.clone();
         let protocol = self.protocol;
         let limits = self.state.app.http.query;
@@ -235,6 +236,7 @@ impl Session {
         tokio::spawn(async move {
             let frame = |kind: &str, payload: Value| json!({ "id": id, "type": kind, "payload": payload });
             let is_subscription = operation_type(&mut request) == Some(OperationType::Subscription);
+            let shape = RequestShape::of(&request);
             let mut responses = if is_subscription {
                 schema.execute_stream(request).boxed()
             } else {
@@ -248,6 +250,7 @@ impl Session {
                 let request_error = is_request_error(&response)
                     || (is_subscription && response.data == async_graphql::Value::Null && !response.errors.is_empty());
                 if first && request_error {
+                    let response = meter.explain(&shape, &limits, response).await;
                     let errors = serde_json::to_value(&response.errors).unwrap_or_default();
                     let payload = if protocol == Protocol::Transport { errors } else { errors.get(0).cloned().unwrap_or_default() };
                     let _ = out.send(Outgoing::Frame(frame("error", payload))).await;

@@ -64,6 +64,23 @@ async fn deeply_nested_literals_are_refused_on_every_path_and_the_process_stays_
             other => panic!("expected an error frame for {id}, got {other:?}"),
         }
     }
+    // Selection depth and complexity, found by validation, carry their codes and figures here too.
+    let deep = format!("{{ __schema {{ types {{ fields {{ type {}{{ name }}{} }} }} }} }}", "{ ofType ".repeat(16), " }".repeat(16));
+    let heavy = aliased_pages(30, 100, "edges { node { id email } }");
+    for (id, document, code, message) in [
+        ("deep-selection", deep, "QUERY_TOO_DEEP", "the query selects fields 21 deep; the limit is 16"),
+        ("heavy", heavy, "QUERY_TOO_COMPLEX", "the query's complexity is 12030; the limit is 10000"),
+    ] {
+        ws.send(json!({ "id": id, "type": "subscribe", "payload": { "query": document } })).await;
+        match ws.frame(Duration::from_secs(10)).await {
+            Frame::Json(frame) => {
+                assert_eq!((frame["id"].as_str(), frame["type"].as_str()), (Some(id), Some("error")), "{frame}");
+                assert_eq!(frame["payload"][0]["extensions"]["code"], code, "{frame}");
+                assert!(frame["payload"][0]["message"].as_str().unwrap().starts_with(message), "{frame}");
+            }
+            other => panic!("expected an error frame for {id}, got {other:?}"),
+        }
+    }
     // The connection and the process are both still there.
     ws.send(json!({ "type": "ping" })).await;
     assert!(matches!(ws.frame(Duration::from_secs(5)).await, Frame::Json(f) if f["type"] == "pong"));

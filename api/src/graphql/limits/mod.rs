@@ -4,15 +4,16 @@
 //! document of a few thousand `[` overflows a worker's stack and aborts the
 //! process; its own limits (depth, complexity) only apply after parsing. So a
 //! document is first scanned without recursion (`scan`): size, tokens and bracket
-//! nesting. Then `cost::CostGuard`, an extension, bounds aliases, selection depth
-//! and complexity (which follows `first`), one budget for a whole batch.
+//! nesting, and aliases (a colon outside any argument list). Then validation
+//! bounds selection depth and complexity (which follows `first`), and
+//! `cost::Meter` gives those errors their figures and a batch its one budget.
 
 mod cost;
 mod scan;
 
 use async_graphql::{ErrorExtensionValues, Request, ServerError, Value};
 
-pub use cost::{CostGuard, measure_batch, page_cost};
+pub use cost::{Meter, RequestShape, page_cost};
 pub use scan::scan_document;
 
 pub use crate::config::QueryLimits;

@@ -1,5 +1,8 @@
 //! A single pass over a GraphQL document's text, without recursion, that bounds
-//! what the (recursive) parser will face: bytes, tokens and bracket nesting.
+//! what the (recursive) parser will face: bytes, tokens and bracket nesting; and
+//! that counts aliases: in a selection set a colon only ever follows an alias, and
+//! every other colon (arguments, variable definitions, object values) is inside
+//! parentheses.
 //! Strings, block strings and comments are skipped, so brackets inside them do
 //! not count. It does not validate: what it lets through, the parser judges.
 
@@ -11,6 +14,7 @@ pub fn scan_document(document: &str, limits: &QueryLimits) -> Result<(), LimitEr
     }
     let bytes = document.as_bytes();
     let (mut at, mut depth, mut tokens) = (0usize, 0usize, 0usize);
+    let (mut parens, mut aliases) = (0usize, 0usize);
     while at < bytes.len() {
         let byte = bytes[at];
         let start = at;
@@ -27,12 +31,17 @@ pub fn scan_document(document: &str, limits: &QueryLimits) -> Result<(), LimitEr
             b'"' => at = skip_string(bytes, at),
             b'{' | b'[' | b'(' => {
                 depth += 1;
+                parens += usize::from(byte == b'(');
                 if depth > limits.max_nesting {
                     let (line, column) = position(document, start);
                     return Err(LimitError::NestedTooDeep { limit: limits.max_nesting, line, column });
                 }
             }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            b'}' | b']' | b')' => {
+                depth = depth.saturating_sub(1);
+                parens = parens.saturating_sub(usize::from(byte == b')'));
+            }
+            b':' if parens == 0 => aliases += 1,
             b'.' if bytes[at..].starts_with(b"..") => at += 2,
             _ if is_word(byte) => {
                 while at < bytes.len() && (is_word(bytes[at]) || bytes[at] == b'.') {
@@ -45,6 +54,9 @@ pub fn scan_document(document: &str, limits: &QueryLimits) -> Result<(), LimitEr
         if tokens > limits.max_tokens {
             return Err(LimitError::TooManyTokens { limit: limits.max_tokens });
         }
+    }
+    if aliases > limits.max_aliases {
+        return Err(LimitError::TooManyAliases { found: aliases, limit: limits.max_aliases });
     }
     Ok(())
 }

@@ -133,3 +133,75 @@ proptest! {
         }
     }
 }
+
+/// The parser's count of aliased fields, in operations and fragments.
+fn parsed_aliases(document: &str) -> usize {
+    use async_graphql::parser::types::{Selection, SelectionSet};
+    let document = async_graphql::parser::parse_query(document).unwrap();
+    let mut stack: Vec<&SelectionSet> = document.operations.iter().map(|(_, op)| &op.node.selection_set.node).collect();
+    stack.extend(document.fragments.values().map(|f| &f.node.selection_set.node));
+    let mut found = 0;
+    while let Some(set) = stack.pop() {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    found += usize::from(field.node.alias.is_some());
+                    stack.push(&field.node.selection_set.node);
+                }
+                Selection::InlineFragment(fragment) => stack.push(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn aliases_are_counted_from_the_text_as_the_parser_counts_them() {
+    let document = r#"query Q($a: Int = 3, $f: EmployeeFilter = {status: [ACTIVE], search: "x: y"}) {
+        one: employees(first: $a, filter: {search: "a:b"}) @include(if: true) { edges { node { id mail: email } } }
+        # a comment: with a colon
+        ... on Query { two: viewer { role } }
+        ...F
+    }
+    fragment F on Query { three: company { id } viewer { role } }"#;
+    assert_eq!((parsed_aliases(document), scan_aliases(document)), (4, 4));
+    let few = QueryLimits { max_aliases: 3, ..limits() };
+    assert_eq!(scan_document(document, &few).unwrap_err(), LimitError::TooManyAliases { found: 4, limit: 3 });
+    assert_eq!(scan_document(document, &few).unwrap_err().code(), "QUERY_TOO_COMPLEX");
+}
+
+/// How many aliases the scan finds: the limit it is refused at, less one.
+fn scan_aliases(document: &str) -> usize {
+    let none = QueryLimits { max_aliases: 0, ..limits() };
+    match scan_document(document, &none) {
+        Err(LimitError::TooManyAliases { found, .. }) => found,
+        Ok(()) => 0,
+        Err(other) => panic!("{other}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: crate::fuzz_cases(256), ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_scan_counts_aliases_as_the_parser_does(fields in proptest::collection::vec((any::<bool>(), 0usize..4, any::<bool>()), 1..12)) {
+        let selections: Vec<String> = fields
+            .iter()
+            .enumerate()
+            .map(|(i, (aliased, args, nested))| {
+                let alias = if *aliased { format!("a{i}: ") } else { String::new() };
+                let arguments = match args {
+                    0 => String::new(),
+                    1 => "(first: 3)".into(),
+                    2 => "(filter: {search: \"x:y\", status: [ACTIVE]})".into(),
+                    _ => "(after: \"c:1\", first: 2) @skip(if: false)".into(),
+                };
+                let inner = if *nested { format!("{{ edges {{ n{i}: node {{ id }} }} }}") } else { "{ totalCount }".into() };
+                format!("{alias}employees{arguments} {inner}")
+            })
+            .collect();
+        let document = format!("query($x: Int = 1) {{ {} }}", selections.join(" "));
+        prop_assert_eq!(scan_aliases(&document), parsed_aliases(&document));
+    }
+}
