@@ -4,13 +4,15 @@
 //! written in its transaction (R-WH-2), one delivery per subscribed endpoint;
 //! an event no endpoint takes costs nothing, its payload is never built.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use roster_domain::{EmployeeStatus, GrantDue, LoginState};
 use roster_persistence::repo::employees::StoredEmployee;
 use roster_persistence::repo::outbox::{self, OutgoingEvent, Subscription};
 use roster_persistence::repo::writes::WriteBatch;
 use roster_persistence::{ConnectionTrait, RepoError};
-use serde_json::{Value, json};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::clock::Clock;
@@ -98,46 +100,96 @@ fn login_code(login: LoginState) -> &'static str {
 }
 
 /// An employee as the `Employee` type shows it on `today`, with `companyId`.
-pub fn employee_data(stored: &StoredEmployee, today: NaiveDate) -> Value {
+/// Typed rather than a JSON value: a bulk sync builds one per event, hundreds
+/// of thousands, and serialising a struct straight to text costs a fraction of
+/// building and then writing a map of owned keys.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmployeeData<'a> {
+    id: Uuid,
+    company_id: Uuid,
+    email: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    prefix: Option<&'a str>,
+    onboarding_date: NaiveDate,
+    offboarding_date: Option<NaiveDate>,
+    birthday: Option<NaiveDate>,
+    work_anniversary: Option<NaiveDate>,
+    language: String,
+    company_group_id: Option<Uuid>,
+    phone: Option<&'a str>,
+    custom_fields: &'a BTreeMap<String, String>,
+    status: &'static str,
+    login_state: &'static str,
+    can_log_in: bool,
+    onboarded_at: Option<String>,
+    deactivated_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+pub fn employee_data(stored: &StoredEmployee, today: NaiveDate) -> EmployeeData<'_> {
     let e = &stored.employee;
     let status = e.status(today);
     let login = e.effective_login_state(today);
-    json!({
-        "id": e.id,
-        "companyId": e.company_id,
-        "email": e.email.as_str(),
-        "firstName": e.first_name,
-        "lastName": e.last_name,
-        "prefix": e.prefix,
-        "onboardingDate": e.onboarding_date,
-        "offboardingDate": e.offboarding_date,
-        "birthday": e.birthday,
-        "workAnniversary": e.work_anniversary,
-        "language": e.language.code().to_ascii_uppercase(),
-        "companyGroupId": e.company_group_id,
-        "phone": e.phone,
-        "customFields": e.custom_fields,
-        "status": status_code(status),
-        "loginState": login_code(login),
-        "canLogIn": roster_domain::can_log_in(login, status),
-        "onboardedAt": stored.onboarded_at.map(instant),
-        "deactivatedAt": stored.deactivated_at.map(instant),
-        "createdAt": instant(stored.created_at),
-        "updatedAt": instant(stored.updated_at),
-    })
+    EmployeeData {
+        id: e.id,
+        company_id: e.company_id,
+        email: e.email.as_str(),
+        first_name: &e.first_name,
+        last_name: &e.last_name,
+        prefix: e.prefix.as_deref(),
+        onboarding_date: e.onboarding_date,
+        offboarding_date: e.offboarding_date,
+        birthday: e.birthday,
+        work_anniversary: e.work_anniversary,
+        language: e.language.code().to_ascii_uppercase(),
+        company_group_id: e.company_group_id,
+        phone: e.phone.as_deref(),
+        custom_fields: &e.custom_fields,
+        status: status_code(status),
+        login_state: login_code(login),
+        can_log_in: roster_domain::can_log_in(login, status),
+        onboarded_at: stored.onboarded_at.map(instant),
+        deactivated_at: stored.deactivated_at.map(instant),
+        created_at: instant(stored.created_at),
+        updated_at: instant(stored.updated_at),
+    }
 }
 
 /// A grant as `BudgetGrant` shows it, with the employee and company.
-pub fn grant_data(company_id: Uuid, employee_id: Uuid, grant: &GrantDue) -> Value {
-    json!({
-        "companyId": company_id,
-        "employeeId": employee_id,
-        "policyId": grant.policy_id,
-        "amount": grant.amount.minor(),
-        "currency": grant.currency.as_str(),
-        "period": grant.period,
-        "grantedOn": grant.granted_on,
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantData<'a> {
+    company_id: Uuid,
+    employee_id: Uuid,
+    policy_id: Uuid,
+    amount: i32,
+    currency: &'a str,
+    period: &'a str,
+    granted_on: NaiveDate,
+}
+
+pub fn grant_data(company_id: Uuid, employee_id: Uuid, grant: &GrantDue) -> GrantData<'_> {
+    GrantData {
+        company_id,
+        employee_id,
+        policy_id: grant.policy_id,
+        amount: grant.amount.minor(),
+        currency: grant.currency.as_str(),
+        period: &grant.period,
+        granted_on: grant.granted_on,
+    }
+}
+
+/// An event's body: `{type, timestamp, data}`.
+#[derive(Serialize)]
+struct Envelope<T> {
+    #[serde(rename = "type")]
+    event_type: &'static str,
+    timestamp: String,
+    data: T,
 }
 
 /// The events of one change for one company, written with it.
@@ -167,12 +219,17 @@ impl Outbox {
     }
 
     /// Records an event; `data` is only built when some endpoint takes the type.
-    pub fn emit(&mut self, event_type: EventType, at: DateTime<Utc>, data: impl FnOnce() -> Value) {
+    pub fn emit<T: Serialize>(&mut self, event_type: EventType, at: DateTime<Utc>, data: impl FnOnce() -> T) {
         if !self.wants(event_type) {
             return;
         }
-        let body = json!({ "type": event_type.as_str(), "timestamp": instant(at), "data": data() });
-        self.events.push(OutgoingEvent { id: Uuid::now_v7(), event_type: event_type.as_str().to_string(), body: body.to_string() });
+        let envelope = Envelope { event_type: event_type.as_str(), timestamp: instant(at), data: data() };
+        // Our own types with string keys: serialising them cannot fail.
+        let body = serde_json::to_string(&envelope).unwrap_or_else(|err| {
+            tracing::error!(%err, event = event_type.as_str(), "an event body did not serialise");
+            String::new()
+        });
+        self.events.push(OutgoingEvent { id: Uuid::now_v7(), event_type: event_type.as_str().to_string(), body });
     }
 
     /// Writes the deliveries now, on `db` (the change's transaction).
