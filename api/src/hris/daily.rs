@@ -4,7 +4,7 @@
 //! the fetch and dry run, then the sync of exactly that plan.
 
 use roster_domain::hris::daily;
-use roster_persistence::repo::{companies, hris};
+use roster_persistence::repo::hris;
 
 use crate::error::Result;
 use crate::runner::{Claimed, Kind, Runner};
@@ -12,12 +12,11 @@ use crate::runner::{Claimed, Kind, Runner};
 pub async fn claim(runner: &Runner) -> Result<Option<Claimed>> {
     let app = &runner.app;
     let now = app.clock.now();
-    for connection in hris::all(&app.db.read).await? {
+    for (connection, zone) in hris::all_with_time_zones(&app.db.read).await? {
         let company_id = connection.company_id;
         if !connection.settings.auto_sync || runner.active.contains(Kind::HrSync, company_id) {
             continue;
         }
-        let zone = companies::get(&app.db.read, company_id).await?.time_zone;
         let Some(day) = daily::due(&connection.settings, &zone, connection.last_auto_sync_on, now) else { continue };
         let app = app.clone();
         let execution = async move {

@@ -5,15 +5,17 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use roster_domain::company::TimeZoneName;
 use roster_domain::hris::{HrAttribute, HrisSettings, InvitePolicy};
 use sea_orm::sea_query::{OnConflict, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::employees::{StoredEmployee, stored_from_model};
+use super::stored;
 use super::writes::WriteBatch;
-use crate::entities::{cost_center, employee, hris_connection, legal_entity};
+use crate::entities::{company, cost_center, employee, hris_connection, legal_entity};
 use crate::error::Result;
 
 /// A company's HR connection as stored. `secret` is sealed; only the API opens it.
@@ -133,9 +135,28 @@ pub async fn find(db: &impl ConnectionTrait, company_id: Uuid) -> Result<Option<
     Ok(hris_connection::Entity::find().filter(hris_connection::Column::CompanyId.eq(company_id)).one(db).await?.map(to_stored))
 }
 
-/// Every connection, for the daily automatic sync.
-pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<StoredConnection>> {
-    Ok(hris_connection::Entity::find().order_by_asc(hris_connection::Column::CompanyId).all(db).await?.into_iter().map(to_stored).collect())
+/// Every connection with its company's time zone, for the daily automatic
+/// sync: two statements however many companies are connected.
+pub async fn all_with_time_zones(db: &impl ConnectionTrait) -> Result<Vec<(StoredConnection, TimeZoneName)>> {
+    let connections = hris_connection::Entity::find().order_by_asc(hris_connection::Column::CompanyId).all(db).await?;
+    let connected = Query::select().column(hris_connection::Column::CompanyId).from(hris_connection::Entity).to_owned();
+    let zones: HashMap<Uuid, String> = company::Entity::find()
+        .select_only()
+        .column(company::Column::Id)
+        .column(company::Column::TimeZone)
+        .filter(company::Column::Id.in_subquery(connected))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    connections
+        .into_iter()
+        .filter_map(|m| {
+            let zone = zones.get(&m.company_id)?;
+            Some(stored("company time zone", TimeZoneName::parse(zone)).map(|zone| (to_stored(m), zone)))
+        })
+        .collect()
 }
 
 /// Stores the connection, replacing the company's earlier one. What syncs

@@ -200,14 +200,30 @@ pub async fn invite(app: &AppState, caller: &Caller, hris_ids: &[String]) -> Res
             ));
         }
     }
-    let (created, employee_ids): (Vec<ToInvite>, Vec<ToInvite>) = found.into_iter().partition(|c| c.employee_id.is_none());
-    let ids: Vec<Uuid> = employee_ids.iter().filter_map(|c| c.employee_id).collect();
-    let (mut invited, login_errors, today) = employees::change_login(app, caller, &ids, LoginChange::Enable).await?;
-    errors.extend(login_errors);
+    let (created, existing): (Vec<ToInvite>, Vec<ToInvite>) = found.into_iter().partition(|c| c.employee_id.is_none());
+    let mut invited = Vec::new();
+    let ids: Vec<Uuid> = existing.iter().filter_map(|c| c.employee_id).collect();
+    if !ids.is_empty() {
+        let (enabled, login_errors, _) = employees::change_login(app, caller, &ids, LoginChange::Enable).await?;
+        invited.extend(enabled);
+        errors.extend(login_errors.into_iter().map(|e| on_hris_id(e, &existing, hris_ids)));
+    }
     let (created, refused) = create_invited(app, caller, &ctx, created).await?;
     invited.extend(created);
     errors.extend(refused);
-    Ok((invited, errors, today))
+    Ok((invited, errors, ctx.today))
+}
+
+/// `change_login` names the employee by its place in the ids it was given; the
+/// caller of `inviteFromHris` gave HR ids, so the error points at that one.
+fn on_hris_id(mut error: UserError, existing: &[ToInvite], hris_ids: &[String]) -> UserError {
+    let employee_index = error.field.as_ref().and_then(|f| f.get(1)).and_then(|i| i.parse::<usize>().ok());
+    let input_index = employee_index.and_then(|i| existing.get(i)).and_then(|c| hris_ids.iter().position(|id| id.trim() == c.hr.id));
+    error.field = Some(match input_index {
+        Some(i) => vec!["hrisIds".to_string(), i.to_string()],
+        None => vec!["hrisIds".to_string()],
+    });
+    error
 }
 
 /// Creates the employees of records no sync has created yet, invited, with the
