@@ -5,7 +5,9 @@
 //! was due, so queueing shows (a closed loop would hide it). Then the same page
 //! while a `--sync-rows` import sync runs in the same server.
 //!
-//! cargo run --release -p roster-api --example bench_api -- [--big 1000000] [--database-url postgres://…]
+//! cargo run --release -p roster-tests --example bench_api -- [--big 1000000] [--database-url postgres://…]
+
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +21,7 @@ use roster_domain::{Company, CompanyGroup, CompanyName, EmailAddress, Employee, 
 use roster_persistence::ConnectionTrait;
 use roster_persistence::repo::{companies, employees, groups};
 use serde_json::{Value, json};
+use support::{BenchDatabase, wait};
 use uuid::Uuid;
 
 #[global_allocator]
@@ -228,15 +231,8 @@ async fn main() {
     let args = Args::parse();
     let dir = std::env::temp_dir().join(format!("roster-bench-api-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (database_url, pg_name) = match &args.database_url {
-        Some(base) => {
-            let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
-            let name = format!("bench_{}", Uuid::new_v4().simple());
-            admin.conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
-            (format!("{}/{name}", base.rsplit_once('/').expect("url ends in /db").0), Some(name))
-        }
-        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
-    };
+    let database = BenchDatabase::create(args.database_url.as_deref(), dir.join("bench.db")).await;
+    let database_url = database.url.clone();
     let settings = roster_api::Settings {
         runner: RunnerSettings { poll: Duration::from_millis(20), ..RunnerSettings::default() },
         ..roster_api::Settings::new(&database_url, AuthSettings { key: JwtKey::Secret(SECRET.into()), issuer: None, audience: None })
@@ -293,11 +289,8 @@ async fn main() {
         sync_series(&app, &client, &url, &args, (&big, small_one, &small)).await;
     }
 
-    if let (Some(base), Some(name)) = (&args.database_url, pg_name) {
-        app.db.conn.close_by_ref().await.ok();
-        let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
-        admin.conn.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.expect("drop database");
-    }
+    app.db.conn.close_by_ref().await.ok();
+    database.remove().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -331,15 +324,4 @@ async fn sync_series(
     let outcome = open_loop(client, url, &page, rate, 600, Some(Arc::new(move || done.load(std::sync::atomic::Ordering::SeqCst)))).await;
     let sync_took = watcher.await.unwrap();
     report(&format!("first page of 50 during a {}-row sync ({:.1} s)", args.sync_rows, sync_took.as_secs_f64()), rate, &outcome);
-}
-
-async fn wait(app: &roster_api::state::AppState, job: Uuid, status: JobStatus) {
-    loop {
-        let found = roster_persistence::repo::imports::jobs::get(&app.db.conn, job).await.expect("job");
-        if found.status == status {
-            return;
-        }
-        assert!(!found.status.is_final() || found.status == status, "job ended as {:?}", found.status);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

@@ -8,8 +8,10 @@
 //! (add --database-url postgres://postgres@127.0.0.1:5432/test for PostgreSQL;
 //! a fresh database named bench_<uuid> is created next to it).
 
+mod support;
+
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Parser;
 use roster_api::auth::{AuthSettings, Caller, JwtKey, Role};
@@ -22,6 +24,7 @@ use roster_persistence::ConnectionTrait;
 use roster_persistence::repo::imports::jobs;
 use roster_tests::fake_personio::FakePersonio;
 use serde_json::json;
+use support::{BenchDatabase, Phase, measure, resident_mb, wait};
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -32,53 +35,6 @@ struct Args {
     /// A PostgreSQL URL to bench on (a fresh database is made beside it); SQLite otherwise.
     #[arg(long)]
     database_url: Option<String>,
-}
-
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn status_mb(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
-
-fn peak_mb() -> f64 {
-    status_mb("VmHWM:")
-}
-
-/// Resident now: measured before the phases, it is what the fake's tenant and the idle app hold.
-fn resident_mb() -> f64 {
-    status_mb("VmRSS:")
-}
-
-#[derive(Clone, Copy, Default)]
-struct Phase {
-    secs: f64,
-    peak: f64,
-}
-
-async fn measure<T>(name: &str, f: impl std::future::Future<Output = T>) -> (T, Phase) {
-    reset_peak();
-    let start = Instant::now();
-    let out = f.await;
-    let phase = Phase { secs: start.elapsed().as_secs_f64(), peak: peak_mb() };
-    eprintln!("{name}: {:.2} s, peak RSS {:.0} MB", phase.secs, phase.peak);
-    (out, phase)
-}
-
-async fn wait(app: &AppState, job: Uuid, status: JobStatus) {
-    loop {
-        let current = jobs::get(&app.db.conn, job).await.expect("job");
-        if current.status == status {
-            return;
-        }
-        assert!(!current.status.is_final(), "job ended {:?}: {:?}", current.status, current.failure_reason);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn summary_of(app: &AppState, job: &jobs::StoredJob) -> Summary {
@@ -132,21 +88,10 @@ struct Figures {
     second_writes: i64,
 }
 
-async fn fresh_database(args: &Args, dir: &std::path::Path, n: usize) -> (String, Option<String>) {
-    match &args.database_url {
-        Some(base) => {
-            let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
-            let name = format!("bench_{}", Uuid::new_v4().simple());
-            admin.conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
-            (format!("{}/{name}", base.rsplit_once('/').expect("url ends in /db").0), Some(name))
-        }
-        None => (format!("sqlite://{}", dir.join(format!("bench-hris-{n}.db")).display()), None),
-    }
-}
-
 async fn run(args: &Args, dir: &std::path::Path, n: usize) -> Figures {
     let fake = FakePersonio::start(FakePersonio::generated(n), 0).await;
-    let (database_url, pg_name) = fresh_database(args, dir, n).await;
+    let database = BenchDatabase::create(args.database_url.as_deref(), dir.join(format!("bench-hris-{n}.db"))).await;
+    let database_url = database.url.clone();
     let auth = AuthSettings { key: JwtKey::Secret("bench-secret-bench-secret-bench-secret-0000".into()), issuer: None, audience: None };
     let mut settings = roster_api::Settings {
         runner: RunnerSettings { poll: Duration::from_millis(10), ..RunnerSettings::default() },
@@ -230,10 +175,7 @@ async fn run(args: &Args, dir: &std::path::Path, n: usize) -> Figures {
     let _ = stop.send(true);
     runner.await.expect("runner");
     app.db.conn.close_by_ref().await.expect("close");
-    if let (Some(base), Some(name)) = (&args.database_url, pg_name) {
-        let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
-        admin.conn.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.expect("drop database");
-    }
+    database.remove().await;
     Figures { employees: n, idle, fetch, dry_run, apply, file_import, second_dry_run, second_apply, first, second, changed, second_writes }
 }
 

@@ -3,14 +3,16 @@
 //! peak RSS and the ratio to floors measured in the same run: calamine reading the
 //! same file (streaming), and a plain batched insert of the same rows.
 //!
-//! cargo run --release -p roster-api --example bench_import -- --rows 100000
+//! cargo run --release -p roster-tests --example bench_import -- --rows 100000
 //! (add --database-url postgres://postgres@127.0.0.1:5432/test for PostgreSQL;
 //! a fresh database named bench_<uuid> is created next to it).
+
+mod support;
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use calamine::Reader;
 use clap::Parser;
@@ -20,8 +22,8 @@ use roster_api::runner::spawn_runner;
 use roster_api::services::imports;
 use roster_api::state::AppState;
 use roster_domain::import::JobStatus;
-use roster_persistence::repo::imports::jobs;
 use roster_persistence::{ConnectionTrait, Statement, TransactionTrait};
+use support::{BenchDatabase, Phase, measure, wait};
 use uuid::Uuid;
 
 /// The allocator the `roster` binary uses.
@@ -50,52 +52,6 @@ struct Args {
     /// With --webhook: deliver nothing during the sync (deliveries left to another replica).
     #[arg(long)]
     no_delivery: bool,
-}
-
-/// Resets the peak RSS (Linux: clear_refs 5) so each phase measures its own.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn peak_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
-
-fn uptime() -> String {
-    std::fs::read_to_string("/proc/uptime").ok().and_then(|s| s.split_whitespace().next().map(String::from)).unwrap_or_default()
-}
-
-/// CPU seconds this process has used (user + system), all threads.
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // The fields after the command name (which may hold spaces) are space-separated.
-    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of the line, 100 ticks a second.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-#[derive(Clone)]
-struct Phase {
-    name: &'static str,
-    secs: f64,
-    cpu: f64,
-    peak: f64,
-}
-
-async fn measure<T, F: std::future::Future<Output = T>>(name: &'static str, f: F) -> (T, Phase) {
-    reset_peak();
-    let (start, cpu) = (Instant::now(), cpu_secs());
-    let since_boot = uptime();
-    let out = f.await;
-    let phase = Phase { name, secs: start.elapsed().as_secs_f64(), cpu: cpu_secs() - cpu, peak: peak_mb() };
-    // The uptime range lets `perf report --time` look at one phase.
-    eprintln!("{name}: {:.2} s, {:.2} CPU s, peak RSS {:.0} MB (uptime {since_boot}–{})", phase.secs, phase.cpu, phase.peak, uptime());
-    (out, phase)
 }
 
 fn generate(generator: &Path, rows: usize, dir: &Path) -> (PathBuf, PathBuf) {
@@ -181,7 +137,7 @@ async fn insert_floor(app: &AppState, rows: &[Box<str>], per_transaction: usize)
                     values.push(cells.next().unwrap_or("").to_string().into());
                 }
                 let marks: Vec<String> = (first + 1..=first + 13)
-                    .map(|i| if backend == sea_orm::DbBackend::Postgres { format!("${i}") } else { "?".into() })
+                    .map(|i| if backend == roster_persistence::DbBackend::Postgres { format!("${i}") } else { "?".into() })
                     .collect();
                 tuples.push(format!("({})", marks.join(",")));
             }
@@ -218,17 +174,6 @@ async fn preload_existing(app: &AppState, company: Uuid, existing: &Path) -> usi
     imports::confirm_sync(app, &caller, job.id).await.expect("sync");
     wait(app, job.id, JobStatus::Completed).await;
     job.row_count as usize
-}
-
-async fn wait(app: &AppState, job: Uuid, status: JobStatus) {
-    loop {
-        let current = jobs::get(&app.db.conn, job).await.expect("job");
-        if current.status == status {
-            return;
-        }
-        assert!(!current.status.is_final(), "job ended {:?}: {:?}", current.status, current.failure_reason);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// One run's phases, each with its floor in the same run.
@@ -312,12 +257,12 @@ fn report(args: &Args, runs: &[Run], file_bytes: u64) {
         let (cpu, peak) = (median(runs, |r| phase(r).cpu), runs.iter().map(|r| phase(r).peak).fold(0.0, f64::max));
         println!("| {name} | {secs:.2} | {cpu:.2} | {:.0} | {peak:.0} | {ratio} |", rows / secs);
     };
-    row(&|r| r.read_floor.clone(), "1.00".into());
-    row(&|r| r.write_floor.clone(), "1.00".into());
-    row(&|r| r.upload.clone(), ratio(runs, "read", |r| r.upload.secs / r.read_floor.secs));
-    row(&|r| r.dry_run.clone(), String::new());
+    row(&|r| r.read_floor, "1.00".into());
+    row(&|r| r.write_floor, "1.00".into());
+    row(&|r| r.upload, ratio(runs, "read", |r| r.upload.secs / r.read_floor.secs));
+    row(&|r| r.dry_run, String::new());
     row(&Run::upload_and_dry_run, ratio(runs, "read", |r| r.upload_and_dry_run().secs / r.read_floor.secs));
-    row(&|r| r.sync.clone(), ratio(runs, "insert", |r| r.sync.secs / r.write_floor.secs));
+    row(&|r| r.sync, ratio(runs, "insert", |r| r.sync.secs / r.write_floor.secs));
     println!(
         "\n(synthetic insert, the earlier floor — five short columns, one transaction: {:.2} s; sync {:.1}× that)",
         median(runs, |r| r.synthetic_floor.secs),
@@ -333,15 +278,8 @@ fn report(args: &Args, runs: &[Run], file_bytes: u64) {
 
 /// The whole pipeline once, with its floors, on a fresh database.
 async fn run_once(args: &Args, file: &Path, existing: &Path, dir: &Path, run: usize) -> Run {
-    let (database_url, pg_name) = match &args.database_url {
-        Some(base) => {
-            let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
-            let name = format!("bench_{}", Uuid::new_v4().simple());
-            admin.conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
-            (format!("{}/{name}", base.rsplit_once('/').expect("url ends in /db").0), Some(name))
-        }
-        None => (format!("sqlite://{}", dir.join(format!("bench-{run}.db")).display()), None),
-    };
+    let database = BenchDatabase::create(args.database_url.as_deref(), dir.join(format!("bench-{run}.db"))).await;
+    let database_url = database.url.clone();
     let auth = AuthSettings { key: JwtKey::Secret("bench-secret-bench-secret-bench-secret-0000".into()), issuer: None, audience: None };
     let mut settings = roster_api::Settings {
         runner: RunnerSettings { batch_size: args.batch_size, poll: Duration::from_millis(10), ..RunnerSettings::default() },
@@ -443,18 +381,7 @@ async fn run_once(args: &Args, file: &Path, existing: &Path, dir: &Path, run: us
     let _ = stop.send(true);
     runner.await.expect("runner");
     app.db.conn.close_by_ref().await.expect("close");
-    // The next run starts from nothing, with the disk as it was.
-    match (&args.database_url, pg_name) {
-        (Some(base), Some(name)) => {
-            let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
-            admin.conn.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.expect("drop database");
-        }
-        _ => {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(dir.join(format!("bench-{run}.db{suffix}")));
-            }
-        }
-    }
+    database.remove().await;
     Run { read_floor, write_floor, synthetic_floor, upload, issue_page, issue_total, dry_run, sync, cells, existing_rows, summary }
 }
 

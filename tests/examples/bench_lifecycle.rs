@@ -7,7 +7,9 @@
 //! - `--onboardings` onboardings due on one date across the companies;
 //! - webhook deliveries per second to a loopback receiver that answers 200.
 //!
-//! cargo run --release -p roster-api --example bench_lifecycle -- [--employees 1000000] [--database-url postgres://…]
+//! cargo run --release -p roster-tests --example bench_lifecycle -- [--employees 1000000] [--database-url postgres://…]
+
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +24,7 @@ use roster_api::webhooks::{EventType, Outbox};
 use roster_domain::{BudgetKind, BudgetPolicy, Company, CompanyName, EmailAddress, Employee, GrantDue, Language, LoginState, TimeZoneName};
 use roster_persistence::repo::{companies, employees, grants, policies};
 use roster_persistence::{ConnectionTrait, TransactionTrait};
+use support::BenchDatabase;
 use uuid::Uuid;
 
 #[global_allocator]
@@ -82,15 +85,8 @@ async fn main() {
     let args = Args::parse();
     let dir = std::env::temp_dir().join(format!("roster-bench-lifecycle-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (database_url, pg_name) = match &args.database_url {
-        Some(base) => {
-            let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
-            let name = format!("bench_{}", Uuid::new_v4().simple());
-            admin.conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
-            (format!("{}/{name}", base.rsplit_once('/').expect("url ends in /db").0), Some(name))
-        }
-        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
-    };
+    let database = BenchDatabase::create(args.database_url.as_deref(), dir.join("bench.db")).await;
+    let database_url = database.url.clone();
     let clock = Arc::new(Clock::starting_at(at("2027-03-10T10:00:00Z")));
     let mut settings = roster_api::Settings {
         clock: clock.clone(),
@@ -101,7 +97,7 @@ async fn main() {
     };
     settings.webhooks.allow_loopback = true;
     let app = roster_api::startup::connect(settings).await.expect("connect");
-    let backend = if pg_name.is_some() { "PostgreSQL" } else { "SQLite" };
+    let backend = database.kind();
     println!("bench_lifecycle on {backend}: {} employees over {} companies", args.employees, args.companies);
 
     // The directory, onboarded before the benchmark's month.
@@ -131,7 +127,7 @@ async fn main() {
     app.db.conn.execute_unprepared("UPDATE employees SET onboarded_at = created_at").await.unwrap();
     let (_, run) = roster_api::lifecycle::run_all(&app).await.unwrap();
     assert!(run.is_empty());
-    if pg_name.is_some() {
+    if database.is_postgres() {
         app.db.conn.execute_unprepared("ANALYZE").await.unwrap();
     }
     println!("setup: {:.1} s", started.elapsed().as_secs_f64());
@@ -292,10 +288,7 @@ async fn main() {
     let _ = stop.send(true);
     let _ = runner.await;
 
-    if let (Some(base), Some(name)) = (&args.database_url, pg_name) {
-        app.db.conn.close_by_ref().await.ok();
-        let admin = roster_persistence::Database::connect_without_migrating(base).await.expect("postgres");
-        admin.conn.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.expect("drop database");
-    }
+    app.db.conn.close_by_ref().await.ok();
+    database.remove().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,7 +3,9 @@
 //! receipt (p50/p99), and the server's CPU cost per subscriber (CPU time of the
 //! run with N subscribers minus the same run with none, divided by N).
 //!
-//! ulimit -n 8192; cargo run --release -p roster-api --example bench_subscribers -- --subscribers 1000 --rows 100000
+//! ulimit -n 8192; cargo run --release -p roster-tests --example bench_subscribers -- --subscribers 1000 --rows 100000
+
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,8 +17,8 @@ use roster_api::config::RunnerSettings;
 use roster_api::services::imports;
 use roster_api::{Application, Settings};
 use roster_domain::import::JobStatus;
-use roster_persistence::repo::imports::jobs;
 use serde_json::{Value, json};
+use support::wait;
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -46,12 +48,6 @@ fn csv(rows: usize) -> Vec<u8> {
         s.push_str(&format!("person{i}@example.com,Person,Number{i}\n"));
     }
     s.into_bytes()
-}
-
-async fn wait(app: &roster_api::state::AppState, job: Uuid, status: JobStatus) {
-    while jobs::get(&app.db.conn, job).await.expect("job").status != status {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 async fn subscriber(url: String, token: String, job: Uuid, lags: Arc<Mutex<Vec<f64>>>, ready: tokio::sync::mpsc::Sender<()>) -> usize {
