@@ -244,6 +244,15 @@ async fn r_hris_14_an_outage_mid_fetch_fails_the_run_clearly_and_changes_nothing
     let job = start_sync(&w).await;
     let failed = w.app.wait_for(&w.token, &job, "FAILED").await;
     assert!(failed.to_string().contains("HRIS_MALFORMED_RESPONSE"), "{failed}");
+    // A page holding more than the limit asked for is not trusted either.
+    for i in 0..120 {
+        w.fake.add(roster_tests::fake_personio::generated_employee(9_000_000 + i, i as usize));
+    }
+    w.fake.inject([Fault::OverLimit]);
+    let job = start_sync(&w).await;
+    let failed = w.app.wait_for(&w.token, &job, "FAILED").await;
+    assert!(failed.to_string().contains("more than the 100 asked for"), "{failed}");
+    assert_eq!(w.app.employee_count(&w.token).await, before, "a failed fetch changes nothing");
 }
 
 #[tokio::test]
