@@ -81,7 +81,11 @@ impl Database {
                     .sqlx_logging(false)
                     .acquire_timeout(Duration::from_secs(30))
                     .max_connections(pool.postgres_connections.max(2))
-                    .min_connections(1);
+                    .min_connections(1)
+                    // sqlx pings a connection on every checkout by default: one more
+                    // round trip per statement. Only one idle long enough to have been
+                    // dropped by the server or a proxy is worth the ping.
+                    .test_before_acquire_if_idle_for(STALE_AFTER);
                 options
             }
         };
@@ -117,6 +121,9 @@ impl Database {
     }
 }
 
+/// A PostgreSQL connection idle this long is pinged before it is used again.
+const STALE_AFTER: Duration = Duration::from_secs(30);
+
 fn count_statements(conn: &mut DatabaseConnection, counter: &Arc<AtomicU64>) {
     let counter = counter.clone();
     // Read once: the callback runs for every statement.
@@ -138,6 +145,9 @@ fn sqlite_options(url: &str, connections: u32, read_only: bool) -> ConnectOption
         .max_connections(connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(60))
+        // A file does not drop connections: the per-checkout ping (a hop to the
+        // connection's worker thread) buys nothing.
+        .test_before_acquire(false)
         .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
