@@ -66,6 +66,7 @@ pub async fn update_settings(app: &AppState, caller: &Caller, change: SettingsCh
         return Err(ApiError::from_domain(roster_domain::DomainError::Invalid(violations), "input"));
     }
     companies::update(&app.db.conn, &company).await?;
+    app.companies.forget(company_id);
     Ok(company)
 }
 

@@ -4,11 +4,11 @@
 
 use chrono::NaiveDate;
 use roster_domain::{ChangeSource, Company, Employee, EmployeeChanges, EmployeeDraft, LoginState, RuleContext, budget};
-use roster_persistence::ConnectionTrait;
 use roster_persistence::repo::audit::{self, AuditEntry};
 use roster_persistence::repo::codec::employee_to_json;
 use roster_persistence::repo::employees::{self, EmployeeFilter, Page, StoredEmployee};
 use roster_persistence::repo::{companies, grants, groups, policies};
+use roster_persistence::{ConnectionTrait, RepoError};
 use uuid::Uuid;
 
 use super::{begin, commit};
@@ -23,6 +23,12 @@ async fn company_today(app: &AppState, company_id: Uuid) -> Result<(Company, Nai
     let company = companies::get(&app.db.read, company_id).await?;
     let today = company.today(app.clock.now());
     Ok((company, today))
+}
+
+/// The company's today for a read: its time zone as this replica remembers it.
+async fn today_for_reads(app: &AppState, company_id: Uuid) -> Result<NaiveDate> {
+    let zone = app.companies.time_zone(&app.db.read, company_id).await?.ok_or(RepoError::NotFound)?;
+    Ok(zone.today(app.clock.now()))
 }
 
 async fn known_groups(app: &AppState, company_id: Uuid, group: Option<Uuid>) -> Result<Vec<Uuid>> {
@@ -245,7 +251,7 @@ pub enum Lookup {
 /// One employee by id or e-mail (R-EMP-1); another company's answers like none.
 pub async fn find(app: &AppState, caller: &Caller, lookup: Lookup) -> Result<Option<(StoredEmployee, NaiveDate)>> {
     let company_id = caller.company_for(Permission::ReadDirectory)?;
-    let (_, today) = company_today(app, company_id).await?;
+    let today = today_for_reads(app, company_id).await?;
     let found = match lookup {
         Lookup::Id(id) => employees::find(&app.db.read, company_id, id).await?,
         Lookup::Email(raw) => match roster_domain::EmailAddress::parse(&raw) {
@@ -264,6 +270,6 @@ pub async fn page(
     with_total: bool,
 ) -> Result<(Page<StoredEmployee>, NaiveDate)> {
     let company_id = caller.company_for(Permission::ReadDirectory)?;
-    let (_, today) = company_today(app, company_id).await?;
+    let today = today_for_reads(app, company_id).await?;
     Ok((employees::page(&app.db.read, company_id, filter, today, page, with_total).await?, today))
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use roster_domain::{Company, CompanyName, CompanySettings, Language, ReportingPrefix, TimeZoneName};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::stored;
@@ -45,6 +45,13 @@ pub async fn insert(db: &impl ConnectionTrait, company: &Company, now: DateTime<
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Company>> {
     Entity::find_by_id(id).one(db).await?.map(to_domain).transpose()
+}
+
+/// The company's time zone, `None` when no company has this id.
+pub async fn time_zone(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<TimeZoneName>> {
+    let zone: Option<String> =
+        Entity::find_by_id(id).select_only().column(crate::entities::company::Column::TimeZone).into_tuple().one(db).await?;
+    zone.map(|z| stored("company time zone", TimeZoneName::parse(&z))).transpose()
 }
 
 /// Whether a company with this id exists (a primary-key probe).

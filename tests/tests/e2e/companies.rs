@@ -94,3 +94,30 @@ async fn r_bud_1_budget_policies_are_validated_and_limited_to_groups() {
     let list = app.data(&admin, "{ budgetPolicies { name } }", json!({})).await;
     assert_eq!(list["budgetPolicies"], json!([{ "name": "Lunch" }]));
 }
+
+#[tokio::test]
+async fn r_ten_2_a_time_zone_change_reaches_the_next_read_at_once() {
+    // 12:00 UTC on 3 December: already the 4th in Auckland, still the 3rd in Los Angeles.
+    let (app, _state) = crate::lifecycle::start_at("2026-12-03T12:00:00Z").await;
+    let company = crate::lifecycle::company_in(&app, "Kiwi", "America/Los_Angeles").await;
+    let admin = admin(company);
+    let created = app
+        .create_employee(
+            &admin,
+            json!({ "email": "ana@kiwi.test", "firstName": "Ana", "lastName": "Ruiz", "onboardingDate": "2026-12-04" }),
+        )
+        .await;
+    assert!(created["employee"]["id"].is_string(), "{created}");
+    let status = || async {
+        let page = app.data(&admin, "{ employees(first: 5) { edges { node { status } } } }", json!({})).await;
+        page["employees"]["edges"][0]["node"]["status"].clone()
+    };
+    assert_eq!(status().await, "PENDING", "the 4th has not begun in Los Angeles");
+    let moved = app
+        .data(&admin, "mutation { updateCompanySettings(input: {timeZone: \"Pacific/Auckland\"}) { company { timeZone } } }", json!({}))
+        .await;
+    assert_eq!(moved["updateCompanySettings"]["company"]["timeZone"], "Pacific/Auckland");
+    assert_eq!(status().await, "ACTIVE", "the remembered time zone is forgotten when it changes");
+    let one = app.data(&admin, "{ employee(email: \"ana@kiwi.test\") { status } }", json!({})).await;
+    assert_eq!(one["employee"]["status"], "ACTIVE");
+}
