@@ -16,6 +16,7 @@ mod m20261202_000008_lifecycle;
 mod m20261202_000009_hris;
 mod m20261202_000010_hris_lists;
 mod m20261202_000011_employee_counts;
+mod m20261203_000012_delivery_queue;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_hris::Migration),
             Box::new(m20261202_000010_hris_lists::Migration),
             Box::new(m20261202_000011_employee_counts::Migration),
+            Box::new(m20261203_000012_delivery_queue::Migration),
         ]
     }
 }

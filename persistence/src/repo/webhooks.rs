@@ -2,9 +2,10 @@
 //! already encrypted; this layer never sees one in the clear.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 use uuid::Uuid;
 
@@ -224,43 +225,64 @@ pub async fn find_delivery(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid
         .transpose()
 }
 
-/// Endpoints (enabled ones) that have a pending delivery due at `now`.
+/// Enabled endpoints with a delivery due at `now`, at most `limit`: one probe of
+/// the endpoint's queue each (`webhook_deliveries_endpoint_queue`), however long
+/// its delivery log.
 pub async fn due_endpoints(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) -> Result<Vec<Uuid>> {
-    Ok(delivery::Entity::find()
-        .select_only()
-        .column(delivery::Column::EndpointId)
-        .distinct()
-        .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.code()))
-        .filter(delivery::Column::NextAttemptAt.lte(now))
-        .filter(
-            delivery::Column::EndpointId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(endpoint::Column::Id)
-                    .from(endpoint::Entity)
-                    .and_where(endpoint::Column::Enabled.eq(true))
-                    .to_owned(),
-            ),
-        )
-        .limit(limit)
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await?)
+    Ok(due_endpoints_query(now, limit).into_tuple::<Uuid>().all(db).await?)
 }
 
-/// The endpoint's deliveries due at `now`, oldest first. On PostgreSQL they are
-/// locked `FOR UPDATE SKIP LOCKED` (the caller holds a transaction), so even
-/// without the endpoint's lease no two runners would send the same one at once.
-pub async fn due_deliveries(db: &impl ConnectionTrait, endpoint_id: Uuid, now: DateTime<Utc>, limit: u64) -> Result<Vec<StoredDelivery>> {
+fn due_endpoints_query(now: DateTime<Utc>, limit: u64) -> sea_orm::Select<endpoint::Entity> {
+    endpoint::Entity::find()
+        .select_only()
+        .column(endpoint::Column::Id)
+        .filter(endpoint::Column::Enabled.eq(true))
+        .filter(Expr::exists(due_of_endpoint(now)))
+        .limit(limit)
+}
+
+/// The due deliveries of the endpoint of the outer query.
+fn due_of_endpoint(now: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .expr(Expr::val(1))
+        .from(delivery::Entity)
+        .and_where(Expr::col((delivery::Entity, delivery::Column::EndpointId)).equals((endpoint::Entity, endpoint::Column::Id)))
+        .and_where(Expr::col((delivery::Entity, delivery::Column::Status)).eq(DeliveryStatus::Pending.code()))
+        .and_where(Expr::col((delivery::Entity, delivery::Column::NextAttemptAt)).lte(now))
+        .to_owned()
+}
+
+/// The statement of `due_endpoints`, for plan tests.
+pub fn due_endpoints_statement(backend: DbBackend, now: DateTime<Utc>, limit: u64) -> sea_orm::Statement {
+    due_endpoints_query(now, limit).build(backend)
+}
+
+fn due_deliveries_query(backend: DbBackend, endpoint_id: Uuid, now: DateTime<Utc>, limit: u64) -> sea_orm::Select<delivery::Entity> {
     let mut query = delivery::Entity::find()
         .filter(delivery::Column::EndpointId.eq(endpoint_id))
         .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.code()))
         .filter(delivery::Column::NextAttemptAt.lte(now))
+        .order_by_asc(delivery::Column::NextAttemptAt)
         .order_by_asc(delivery::Column::Id)
         .limit(limit);
-    if db.get_database_backend() == DbBackend::Postgres {
+    if backend == DbBackend::Postgres {
         query = query.lock_with_behavior(sea_orm::sea_query::LockType::Update, sea_orm::sea_query::LockBehavior::SkipLocked);
     }
-    query.all(db).await?.into_iter().map(delivery_from).collect()
+    query
+}
+
+/// The statement of `due_deliveries`, for plan tests.
+pub fn due_deliveries_statement(backend: DbBackend, endpoint_id: Uuid, now: DateTime<Utc>, limit: u64) -> sea_orm::Statement {
+    due_deliveries_query(backend, endpoint_id, now, limit).build(backend)
+}
+
+/// The endpoint's deliveries due at `now`, in the order they became due (then
+/// as created), read in that order from the endpoint's queue index. On
+/// PostgreSQL they are locked `FOR UPDATE SKIP LOCKED` (the caller holds a
+/// transaction), so even without the endpoint's lease no two runners would
+/// send the same one at once.
+pub async fn due_deliveries(db: &impl ConnectionTrait, endpoint_id: Uuid, now: DateTime<Utc>, limit: u64) -> Result<Vec<StoredDelivery>> {
+    due_deliveries_query(db.get_database_backend(), endpoint_id, now, limit).all(db).await?.into_iter().map(delivery_from).collect()
 }
 
 /// Records the outcomes of many attempts in multi-row statements (an upsert on

@@ -430,3 +430,68 @@ async fn a_bulk_writer_refreshes_the_planner_statistics_at_geometric_steps() {
     assert_eq!(ran, [false, false, true, false, true, true], "ANALYZE at 8,000, 32,000, then the step past 200,000");
     assert!(!refresh.after(db, 500_000).await.unwrap(), "the next step is 512,000");
 }
+
+/// The runner reads an endpoint's due deliveries, and which endpoints have any,
+/// from the endpoint's queue index in sending order: neither walks the delivery
+/// log (every delivery ever made to the endpoint) nor sorts it.
+#[tokio::test]
+async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort() {
+    use roster_persistence::repo::outbox::{self, OutgoingEvent, Subscription};
+    use roster_persistence::repo::webhooks::{self, DeliveryStatus, StoredEndpoint};
+
+    let (url, _dir) = fresh_database().await;
+    let db = Database::connect(&url).await.expect("connect");
+    let now = Utc::now();
+    let acme = company("Acme");
+    companies::insert(&db.conn, &acme, now).await.unwrap();
+    let endpoints: Vec<StoredEndpoint> = (0..3)
+        .map(|i| StoredEndpoint {
+            id: Uuid::now_v7(),
+            company_id: acme.id,
+            url: format!("https://hooks.example.com/{i}"),
+            event_types: vec![],
+            enabled: true,
+            disabled_reason: None,
+            secret: "sealed".into(),
+            previous_secret: None,
+            previous_secret_until: None,
+            failing_since: None,
+            consecutive_failures: 0,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    for e in &endpoints {
+        webhooks::insert_endpoint(&db.conn, e).await.unwrap();
+    }
+    let subscriptions: Vec<Subscription> = endpoints.iter().map(|e| Subscription { endpoint_id: e.id, event_types: vec![] }).collect();
+    // 6,000 deliveries a week old (delivered since) and 300 due now, on each endpoint.
+    let event = |_| OutgoingEvent { id: Uuid::now_v7(), event_type: "employee.updated".into(), body: "{}".into() };
+    let old: Vec<OutgoingEvent> = (0..6_000).map(event).collect();
+    let week_ago = now - chrono::Duration::days(7);
+    outbox::enqueue(&db.conn, acme.id, &subscriptions, &old, (week_ago, week_ago)).await.unwrap();
+    db.conn.execute_unprepared(&format!("UPDATE webhook_deliveries SET status = '{}'", DeliveryStatus::Delivered.code())).await.unwrap();
+    let fresh: Vec<OutgoingEvent> = (0..300).map(event).collect();
+    outbox::enqueue(&db.conn, acme.id, &subscriptions, &fresh, (now, now)).await.unwrap();
+    if db.kind == DatabaseKind::Postgres {
+        db.conn.execute_unprepared("ANALYZE webhook_deliveries").await.unwrap();
+    }
+
+    let backend = db.conn.get_database_backend();
+    let queue = "webhook_deliveries_endpoint_queue";
+    let plan = plan_of(&db, webhooks::due_deliveries_statement(backend, endpoints[1].id, now, 100)).await;
+    assert!(keyset_on_an_index(db.kind, &plan, queue), "an endpoint's due deliveries: expected its queue index in order, got:\n{plan}");
+    let plan = plan_of(&db, webhooks::due_endpoints_statement(backend, now, 64)).await;
+    assert!(plan.contains(queue) && !plan.contains("Seq Scan on webhook_deliveries"), "endpoints with deliveries due:\n{plan}");
+
+    // And what they read: the due deliveries in the order they were made.
+    let due = webhooks::due_deliveries(&db.conn, endpoints[1].id, now, 100).await.unwrap();
+    assert_eq!(due.len(), 100);
+    assert!(due.iter().all(|d| d.endpoint_id == endpoints[1].id && d.status == DeliveryStatus::Pending));
+    let sent_order: Vec<Uuid> = due.iter().map(|d| d.event_id).collect();
+    assert_eq!(sent_order, fresh[..100].iter().map(|e| e.id).collect::<Vec<_>>(), "oldest first");
+    let mut with_due = webhooks::due_endpoints(&db.conn, now, 64).await.unwrap();
+    with_due.sort();
+    assert_eq!(with_due, endpoints.iter().map(|e| e.id).collect::<Vec<_>>());
+    assert!(webhooks::due_endpoints(&db.conn, week_ago, 64).await.unwrap().is_empty(), "nothing was due a week ago");
+}
