@@ -106,8 +106,12 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
         }
         let mut done = Vec::with_capacity(batch.len());
         let mut disabled = None;
+        let target = target(app, &endpoint).await;
         for mut delivery in batch {
-            let outcome = attempt(app, &endpoint, &secrets, &delivery).await;
+            let outcome = match &target {
+                Ok(url) => attempt(app, url, &secrets, &delivery).await,
+                Err(refused) => Err(refused.clone()),
+            };
             let now = app.clock.wall();
             settle(&app.webhooks, &mut delivery, &outcome, now);
             let failed = delivery.status == DeliveryStatus::Failed;
@@ -143,18 +147,24 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
 /// What one attempt got: a 2xx status, or why it failed (with the status, if any).
 type Outcome = std::result::Result<u16, (Option<u16>, String)>;
 
-async fn attempt(app: &AppState, endpoint: &StoredEndpoint, secrets: &[String], delivery: &StoredDelivery) -> Outcome {
+/// Where a batch goes: the endpoint's URL once it passes the SSRF guard (R-WH-5),
+/// or why every attempt of the batch fails. Literal addresses never reach the
+/// resolver; names are checked here, once a batch, for a clear error, and again
+/// by the resolver whenever the client opens a connection.
+async fn target(app: &AppState, endpoint: &StoredEndpoint) -> std::result::Result<reqwest::Url, (Option<u16>, String)> {
     let allow_loopback = app.webhooks.allow_loopback;
     let url = ssrf::parse(&endpoint.url, allow_loopback).map_err(|e| (None, e.to_string()))?;
-    // Literal addresses never reach the resolver; names are checked here for a
-    // clear error and again by the resolver at connection time.
     ssrf::resolve_checked(&url, allow_loopback).await.map_err(|e| (None, e.to_string()))?;
+    Ok(url)
+}
+
+async fn attempt(app: &AppState, url: &reqwest::Url, secrets: &[String], delivery: &StoredDelivery) -> Outcome {
     // Receivers check the timestamp against their own clock: the machine's time.
     let timestamp = app.clock.wall().timestamp();
     let id = delivery.event_id.to_string();
     let request = app
         .webhook_client
-        .post(url)
+        .post(url.clone())
         .header("content-type", "application/json")
         .header("webhook-id", &id)
         .header("webhook-timestamp", timestamp.to_string())
