@@ -4,14 +4,13 @@
 //!
 //! Due work is found through the partial indexes `employees_to_onboard` and
 //! `employees_to_deactivate`, which hold only employees still to process: a tick
-//! with nothing due reads the companies and two nearly empty indexes.
-
-use std::collections::HashMap;
+//! with nothing due reads the companies and the first entry of each company's
+//! part of both indexes.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use roster_domain::TimeZoneName;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement};
 use uuid::Uuid;
 
 use super::employees::{StoredEmployee, stored_from_model};
@@ -31,55 +30,44 @@ pub struct CompanyLifecycle {
 }
 
 #[derive(FromQueryResult)]
-struct Earliest {
-    company_id: Uuid,
-    earliest: Option<NaiveDate>,
+struct Position {
+    id: Uuid,
+    time_zone: String,
+    lifecycle_through: Option<NaiveDate>,
+    next_onboarding: Option<NaiveDate>,
+    next_offboarding: Option<NaiveDate>,
 }
 
-/// Every company's position, in three statements whatever the number of employees.
+/// Each company with the first entry of its part of each partial index: one
+/// seek per company and index, not a pass over every scheduled date.
+const OVERVIEW: &str = "SELECT c.id, c.time_zone, c.lifecycle_through, \
+     (SELECT e.onboarding_date FROM employees e WHERE e.company_id = c.id AND e.onboarded_at IS NULL \
+      ORDER BY e.onboarding_date LIMIT 1) AS next_onboarding, \
+     (SELECT e.offboarding_date FROM employees e \
+      WHERE e.company_id = c.id AND e.deactivated_at IS NULL AND e.offboarding_date IS NOT NULL \
+      ORDER BY e.offboarding_date LIMIT 1) AS next_offboarding \
+     FROM companies c";
+
+/// Every company's position, in one statement whatever the number of employees.
 pub async fn overview(db: &impl ConnectionTrait) -> Result<Vec<CompanyLifecycle>> {
-    let companies = company::Entity::find()
-        .select_only()
-        .column(company::Column::Id)
-        .column(company::Column::TimeZone)
-        .column(company::Column::LifecycleThrough)
-        .into_tuple::<(Uuid, String, Option<NaiveDate>)>()
-        .all(db)
-        .await?;
-    let onboarding = earliest(db, employee::Column::OnboardingDate, employee::Column::OnboardedAt, false).await?;
-    let offboarding = earliest(db, employee::Column::OffboardingDate, employee::Column::DeactivatedAt, true).await?;
-    companies
+    let positions = Position::find_by_statement(overview_statement(db.get_database_backend())).all(db).await?;
+    positions
         .into_iter()
-        .map(|(company_id, time_zone, through)| {
+        .map(|p| {
             Ok(CompanyLifecycle {
-                company_id,
-                time_zone: stored("company time zone", TimeZoneName::parse(&time_zone))?,
-                through,
-                next_onboarding: onboarding.get(&company_id).copied(),
-                next_offboarding: offboarding.get(&company_id).copied(),
+                company_id: p.id,
+                time_zone: stored("company time zone", TimeZoneName::parse(&p.time_zone))?,
+                through: p.lifecycle_through,
+                next_onboarding: p.next_onboarding,
+                next_offboarding: p.next_offboarding,
             })
         })
         .collect()
 }
 
-/// Per company, the earliest `date` of employees whose `done` is not set yet.
-async fn earliest(
-    db: &impl ConnectionTrait,
-    date: employee::Column,
-    done: employee::Column,
-    date_set: bool,
-) -> Result<HashMap<Uuid, NaiveDate>> {
-    let mut query = employee::Entity::find()
-        .select_only()
-        .column(employee::Column::CompanyId)
-        .column_as(date.min(), "earliest")
-        .filter(done.is_null())
-        .group_by(employee::Column::CompanyId);
-    if date_set {
-        query = query.filter(date.is_not_null());
-    }
-    let rows = query.into_model::<Earliest>().all(db).await?;
-    Ok(rows.into_iter().filter_map(|r| r.earliest.map(|d| (r.company_id, d))).collect())
+/// The statement of `overview`, for plan tests.
+pub fn overview_statement(backend: DbBackend) -> Statement {
+    Statement::from_string(backend, OVERVIEW)
 }
 
 /// Employees whose onboarding date is on or before `date` and not processed,

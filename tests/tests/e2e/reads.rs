@@ -495,3 +495,47 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
     assert_eq!(with_due, endpoints.iter().map(|e| e.id).collect::<Vec<_>>());
     assert!(webhooks::due_endpoints(&db.conn, week_ago, 64).await.unwrap().is_empty(), "nothing was due a week ago");
 }
+
+/// R-LOG-5: a lifecycle tick finds each company's next onboarding and
+/// offboarding date with one seek into each partial index per company, however
+/// many offboardings are scheduled (a GROUP BY over the index read them all).
+#[tokio::test]
+async fn a_lifecycle_tick_seeks_each_companys_next_dates_without_a_scan_or_a_sort() {
+    use roster_persistence::repo::lifecycle;
+
+    let (url, _dir) = fresh_database().await;
+    let db = Database::connect(&url).await.expect("connect");
+    let now = Utc::now();
+    let (acme, other) = (company("Acme"), company("Other"));
+    for c in [&acme, &other] {
+        companies::insert(&db.conn, c, now).await.unwrap();
+    }
+    let first_leaver = chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
+    let people: Vec<_> = (0..20_000)
+        .map(|i| {
+            let mut p = person(acme.id, i);
+            p.offboarding_date = Some(first_leaver + chrono::Duration::days(((i * 7_919) % 300) as i64));
+            p
+        })
+        .collect();
+    for chunk in people.chunks(5_000) {
+        employees::insert_many(&db.conn, chunk, now).await.unwrap();
+    }
+    employees::insert_many(&db.conn, &[person(other.id, 1)], now).await.unwrap();
+    if db.kind == DatabaseKind::Postgres {
+        db.conn.execute_unprepared("ANALYZE employees").await.unwrap();
+    }
+
+    let plan = plan_of(&db, lifecycle::overview_statement(db.conn.get_database_backend())).await;
+    for index in ["employees_to_onboard", "employees_to_deactivate"] {
+        assert!(plan.contains(index), "expected a seek into {index}:\n{plan}");
+    }
+    let scans = plan.contains("SCAN e") || plan.contains("Seq Scan on employees") || plan.contains("TEMP B-TREE");
+    assert!(!scans && !plan.contains("HashAggregate") && !plan.contains("GroupAggregate"), "no pass over the employees:\n{plan}");
+
+    let positions = lifecycle::overview(&db.conn).await.unwrap();
+    let of = |id: Uuid| positions.iter().find(|p| p.company_id == id).unwrap();
+    assert_eq!(of(acme.id).next_offboarding, Some(first_leaver));
+    assert_eq!(of(acme.id).next_onboarding, Some(people[0].onboarding_date));
+    assert_eq!((of(other.id).next_onboarding, of(other.id).next_offboarding), (Some(people[0].onboarding_date), None));
+}
