@@ -429,6 +429,17 @@ async fn a_bulk_writer_refreshes_the_planner_statistics_at_geometric_steps() {
     }
     assert_eq!(ran, [false, false, true, false, true, true], "ANALYZE at 8,000, 32,000, then the step past 200,000");
     assert!(!refresh.after(db, 500_000).await.unwrap(), "the next step is 512,000");
+
+    // A writer adding little beside what the planner already counts refreshes nothing
+    // (the lifecycle runs one writer per company of a large directory).
+    let more: Vec<_> = (2_500..10_500).map(|i| person(acme, i)).collect();
+    for chunk in more.chunks(500) {
+        employees::insert_many(&state.db.conn, chunk, Utc::now()).await.unwrap();
+    }
+    db.execute_unprepared("ANALYZE employees").await.unwrap();
+    let mut small_writer = StatisticsRefresh::new(SYNC_TABLES);
+    assert!(!small_writer.after(db, 2_000).await.unwrap(), "2,000 rows beside 10,500 known");
+    assert!(small_writer.after(db, 8_000).await.unwrap(), "8,000 beside 10,500 is a quarter and more");
 }
 
 /// The runner reads an endpoint's due deliveries, and which endpoints have any,
