@@ -61,22 +61,7 @@ pub async fn create(app: &AppState, caller: &Caller, url: &str, event_types: Vec
         return Err(invalid(&["input"], "TOO_MANY_ENDPOINTS", format!("a company has at most {MAX_ENDPOINTS} webhook endpoints")));
     }
     let secret = generate_secret().map_err(|e| ApiError::Internal(e.to_string()))?;
-    let now = app.clock.now();
-    let endpoint = StoredEndpoint {
-        id: Uuid::now_v7(),
-        company_id,
-        url,
-        event_types,
-        enabled: true,
-        disabled_reason: None,
-        secret: seal(app, &secret)?,
-        previous_secret: None,
-        previous_secret_until: None,
-        failing_since: None,
-        consecutive_failures: 0,
-        created_at: now,
-        updated_at: now,
-    };
+    let endpoint = StoredEndpoint::new(company_id, url, event_types, seal(app, &secret)?, app.clock.now());
     webhooks::insert_endpoint(&app.db.conn, &endpoint).await?;
     Ok((endpoint, secret))
 }

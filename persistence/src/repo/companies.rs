@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use roster_domain::{Company, CompanyName, CompanySettings, Language, ReportingPrefix, TimeZoneName};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QuerySelect};
 use uuid::Uuid;
 
 use super::stored;
@@ -52,11 +52,6 @@ pub async fn time_zone(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Tim
     let zone: Option<String> =
         Entity::find_by_id(id).select_only().column(crate::entities::company::Column::TimeZone).into_tuple().one(db).await?;
     zone.map(|z| stored("company time zone", TimeZoneName::parse(&z))).transpose()
-}
-
-/// Whether a company with this id exists (a primary-key probe).
-pub async fn exists(db: &impl ConnectionTrait, id: Uuid) -> Result<bool> {
-    Ok(Entity::find().filter(crate::entities::company::Column::Id.eq(id)).count(db).await? > 0)
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Company> {

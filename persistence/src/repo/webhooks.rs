@@ -35,6 +35,27 @@ pub struct StoredEndpoint {
     pub updated_at: DateTime<Utc>,
 }
 
+impl StoredEndpoint {
+    /// A new, enabled endpoint with its sealed secret and no failures yet.
+    pub fn new(company_id: Uuid, url: String, event_types: Vec<String>, sealed_secret: String, now: DateTime<Utc>) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            company_id,
+            url,
+            event_types,
+            enabled: true,
+            disabled_reason: None,
+            secret: sealed_secret,
+            previous_secret: None,
+            previous_secret_until: None,
+            failing_since: None,
+            consecutive_failures: 0,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 fn endpoint_from(m: endpoint::Model) -> StoredEndpoint {
     StoredEndpoint {
         id: m.id,

@@ -455,23 +455,8 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
     let now = Utc::now();
     let acme = company("Acme");
     companies::insert(&db.conn, &acme, now).await.unwrap();
-    let endpoints: Vec<StoredEndpoint> = (0..3)
-        .map(|i| StoredEndpoint {
-            id: Uuid::now_v7(),
-            company_id: acme.id,
-            url: format!("https://hooks.example.com/{i}"),
-            event_types: vec![],
-            enabled: true,
-            disabled_reason: None,
-            secret: "sealed".into(),
-            previous_secret: None,
-            previous_secret_until: None,
-            failing_since: None,
-            consecutive_failures: 0,
-            created_at: now,
-            updated_at: now,
-        })
-        .collect();
+    let endpoints: Vec<StoredEndpoint> =
+        (0..3).map(|i| StoredEndpoint::new(acme.id, format!("https://hooks.example.com/{i}"), vec![], "sealed".into(), now)).collect();
     for e in &endpoints {
         webhooks::insert_endpoint(&db.conn, e).await.unwrap();
     }
