@@ -52,6 +52,11 @@ impl Active {
         self.0.lock().map(|a| a.contains(&(kind, id))).unwrap_or(true)
     }
 
+    /// The ids of the work of `kind` in progress here.
+    pub fn ids(&self, kind: Kind) -> Vec<Uuid> {
+        self.0.lock().map(|a| a.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect()).unwrap_or_default()
+    }
+
     fn insert(&self, kind: Kind, id: Uuid) -> bool {
         self.0.lock().map(|mut a| a.insert((kind, id))).unwrap_or(false)
     }

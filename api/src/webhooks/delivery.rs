@@ -26,11 +26,8 @@ use crate::services::notifications::{self, Notice, kind};
 use crate::services::{begin, commit};
 use crate::state::AppState;
 
-/// Deliveries taken per transaction.
+/// Deliveries taken per batch.
 const BATCH: u64 = 100;
-/// How long taken deliveries stay off the queue; a runner that dies with them
-/// leaves them due again after this.
-const HOLD: chrono::Duration = chrono::Duration::seconds(60);
 
 /// The client every delivery goes through: no redirects, the attempt timeout,
 /// and the SSRF-checking resolver.
@@ -51,10 +48,8 @@ fn lease_key(endpoint_id: Uuid) -> String {
 /// Claims an endpoint that has deliveries due and no runner on it.
 pub async fn claim(runner: &Runner) -> Result<Option<Claimed>> {
     let app = &runner.app;
-    for endpoint_id in webhooks::due_endpoints(&app.db.read, app.clock.wall(), 64).await? {
-        if runner.active.contains(Kind::Deliveries, endpoint_id) {
-            continue;
-        }
+    let busy = runner.active.ids(Kind::Deliveries);
+    for endpoint_id in webhooks::due_endpoints(&app.db.read, app.clock.wall(), &busy, 64).await? {
         let key = lease_key(endpoint_id);
         if !lease::take(app, &key, &runner.owner).await? {
             continue;
@@ -89,21 +84,24 @@ fn signing_secrets(app: &AppState, endpoint: &StoredEndpoint) -> Result<Vec<Stri
 }
 
 /// Sends the endpoint's due deliveries until none is left, it is disabled, or `stop`.
+/// The endpoint's lease makes this runner the only one sending to it, so taken
+/// deliveries need no mark of their own: one that a dead runner took and never
+/// settled is still due when another takes the lease over, and is sent again
+/// with the same `webhook-id` (receivers deduplicate on it).
 async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() -> bool + Sync)) -> Result<()> {
+    let mut position = None;
     while !stop() {
-        let mut endpoint = webhooks::get_endpoint(&app.db.conn, endpoint_id).await?;
+        let mut endpoint = webhooks::get_endpoint(&app.db.read, endpoint_id).await?;
         if !endpoint.enabled {
             return Ok(());
         }
         let secrets = signing_secrets(app, &endpoint)?;
         let now = app.clock.wall();
-        let txn = begin(app).await?;
-        let batch = webhooks::due_deliveries(&txn, endpoint_id, now, BATCH).await?;
-        webhooks::hold(&txn, &batch.iter().map(|d| d.id).collect::<Vec<_>>(), now + HOLD).await?;
-        commit(txn).await?;
-        if batch.is_empty() {
+        let batch = webhooks::due_deliveries(&app.db.read, endpoint_id, now, position, BATCH).await?;
+        let Some(last) = batch.last() else {
             return Ok(());
-        }
+        };
+        position = last.next_attempt_at.map(|due| (due, last.id));
         let mut done = Vec::with_capacity(batch.len());
         let mut disabled = None;
         let target = target(app, &endpoint).await;
@@ -123,9 +121,8 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
         }
         let now = app.clock.wall();
         let txn = begin(app).await?;
+        // Deliveries taken but not sent (the endpoint was disabled) are still due.
         webhooks::record_attempts(&txn, &done).await?;
-        // Deliveries taken but not sent (the endpoint was disabled) wait, due.
-        webhooks::release_held(&txn, endpoint_id, now).await?;
         endpoint.updated_at = now;
         webhooks::save_endpoint(&txn, &endpoint).await?;
         if let Some(reason) = disabled {

@@ -246,71 +246,112 @@ pub async fn find_delivery(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid
         .transpose()
 }
 
-/// Enabled endpoints with a delivery due at `now`, at most `limit`: one probe of
-/// the endpoint's queue each (`webhook_deliveries_endpoint_queue`), however long
-/// its delivery log.
-pub async fn due_endpoints(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) -> Result<Vec<Uuid>> {
-    Ok(due_endpoints_query(now, limit).into_tuple::<Uuid>().all(db).await?)
+/// Enabled endpoints with a delivery due at `now`, at most `limit`, leaving out
+/// `busy` (endpoints this runner is sending to already): one probe of each
+/// endpoint's queue (`webhook_deliveries_endpoint_queue`), however long its
+/// delivery log. On PostgreSQL an endpoint being delivered leaves dead queue
+/// entries until vacuum, which a probe steps over; skipping it saves that walk.
+pub async fn due_endpoints(db: &impl ConnectionTrait, now: DateTime<Utc>, busy: &[Uuid], limit: u64) -> Result<Vec<Uuid>> {
+    Ok(due_endpoints_query(now, busy, limit).into_tuple::<Uuid>().all(db).await?)
 }
 
-fn due_endpoints_query(now: DateTime<Utc>, limit: u64) -> sea_orm::Select<endpoint::Entity> {
-    endpoint::Entity::find()
+fn due_endpoints_query(now: DateTime<Utc>, busy: &[Uuid], limit: u64) -> sea_orm::Select<endpoint::Entity> {
+    let mut query = endpoint::Entity::find()
         .select_only()
         .column(endpoint::Column::Id)
         .filter(endpoint::Column::Enabled.eq(true))
-        .filter(Expr::exists(due_of_endpoint(now)))
-        .limit(limit)
+        .filter(Expr::SubQuery(None, Box::new(next_due_of_endpoint().into())).lte(now))
+        .limit(limit);
+    if !busy.is_empty() {
+        query = query.filter(endpoint::Column::Id.is_not_in(busy.iter().copied()));
+    }
+    query
 }
 
-/// The due deliveries of the endpoint of the outer query.
-fn due_of_endpoint(now: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+/// When the endpoint of the outer query has its next delivery due: a seek to
+/// the first pending entry of its queue index. (An EXISTS probe let the planner
+/// pick a scan of the table when its statistics said most deliveries were
+/// pending, as they are during a bulk sync: it walked every delivered row.)
+fn next_due_of_endpoint() -> sea_orm::sea_query::SelectStatement {
     sea_orm::sea_query::Query::select()
-        .expr(Expr::val(1))
+        .column((delivery::Entity, delivery::Column::NextAttemptAt))
         .from(delivery::Entity)
         .and_where(Expr::col((delivery::Entity, delivery::Column::EndpointId)).equals((endpoint::Entity, endpoint::Column::Id)))
         .and_where(Expr::col((delivery::Entity, delivery::Column::Status)).eq(DeliveryStatus::Pending.code()))
-        .and_where(Expr::col((delivery::Entity, delivery::Column::NextAttemptAt)).lte(now))
+        .order_by((delivery::Entity, delivery::Column::NextAttemptAt), sea_orm::Order::Asc)
+        .limit(1)
         .to_owned()
 }
 
 /// The statement of `due_endpoints`, for plan tests.
 pub fn due_endpoints_statement(backend: DbBackend, now: DateTime<Utc>, limit: u64) -> sea_orm::Statement {
-    due_endpoints_query(now, limit).build(backend)
+    due_endpoints_query(now, &[], limit).build(backend)
 }
 
-fn due_deliveries_query(backend: DbBackend, endpoint_id: Uuid, now: DateTime<Utc>, limit: u64) -> sea_orm::Select<delivery::Entity> {
-    let mut query = delivery::Entity::find()
+/// Where a runner is in an endpoint's queue: the due time and id of the last
+/// delivery it took. The next batch starts after it, so it never steps over
+/// the entries the runner itself has just left behind.
+pub type QueuePosition = (DateTime<Utc>, Uuid);
+
+fn due_deliveries_query(
+    endpoint_id: Uuid,
+    now: DateTime<Utc>,
+    after: Option<QueuePosition>,
+    limit: u64,
+) -> sea_orm::Select<delivery::Entity> {
+    let query = delivery::Entity::find()
         .filter(delivery::Column::EndpointId.eq(endpoint_id))
         .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.code()))
         .filter(delivery::Column::NextAttemptAt.lte(now))
         .order_by_asc(delivery::Column::NextAttemptAt)
         .order_by_asc(delivery::Column::Id)
         .limit(limit);
-    if backend == DbBackend::Postgres {
-        query = query.lock_with_behavior(sea_orm::sea_query::LockType::Update, sea_orm::sea_query::LockBehavior::SkipLocked);
+    match after {
+        Some((due, id)) => query.filter(
+            Expr::tuple([Expr::col(delivery::Column::NextAttemptAt).into(), Expr::col(delivery::Column::Id).into()])
+                .gt(Expr::tuple([Expr::val(due).into(), Expr::val(id).into()])),
+        ),
+        None => query,
     }
-    query
 }
 
 /// The statement of `due_deliveries`, for plan tests.
-pub fn due_deliveries_statement(backend: DbBackend, endpoint_id: Uuid, now: DateTime<Utc>, limit: u64) -> sea_orm::Statement {
-    due_deliveries_query(backend, endpoint_id, now, limit).build(backend)
+pub fn due_deliveries_statement(
+    backend: DbBackend,
+    endpoint_id: Uuid,
+    now: DateTime<Utc>,
+    after: Option<QueuePosition>,
+    limit: u64,
+) -> sea_orm::Statement {
+    due_deliveries_query(endpoint_id, now, after, limit).build(backend)
 }
 
-/// The endpoint's deliveries due at `now`, in the order they became due (then
-/// as created), read in that order from the endpoint's queue index. On
-/// PostgreSQL they are locked `FOR UPDATE SKIP LOCKED` (the caller holds a
-/// transaction), so even without the endpoint's lease no two runners would
-/// send the same one at once.
-pub async fn due_deliveries(db: &impl ConnectionTrait, endpoint_id: Uuid, now: DateTime<Utc>, limit: u64) -> Result<Vec<StoredDelivery>> {
-    due_deliveries_query(db.get_database_backend(), endpoint_id, now, limit).all(db).await?.into_iter().map(delivery_from).collect()
+/// The endpoint's deliveries due at `now` (after `after`, when given), in the
+/// order they became due (then as created), read in that order from the
+/// endpoint's queue index. A plain read: the endpoint's lease keeps other
+/// runners off them (a row lock would cost a write per row and end at once).
+pub async fn due_deliveries(
+    db: &impl ConnectionTrait,
+    endpoint_id: Uuid,
+    now: DateTime<Utc>,
+    after: Option<QueuePosition>,
+    limit: u64,
+) -> Result<Vec<StoredDelivery>> {
+    due_deliveries_query(endpoint_id, now, after, limit).all(db).await?.into_iter().map(delivery_from).collect()
 }
 
 /// Records the outcomes of many attempts in multi-row statements (an upsert on
-/// the delivery's id that changes only the attempt's columns).
+/// the delivery's id that changes only the attempt's columns), in the caller's
+/// transaction. On PostgreSQL that transaction commits without waiting for its
+/// WAL to reach the disk: a record lost in a crash only means its deliveries
+/// are sent again with the same `webhook-id`, and a flush per batch of
+/// attempts competed with a bulk sync's own commits for the disk.
 pub async fn record_attempts(db: &impl ConnectionTrait, done: &[StoredDelivery]) -> Result<()> {
     use delivery::Column as C;
     use sea_orm::sea_query::{OnConflict, Query};
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("SET LOCAL synchronous_commit TO OFF").await?;
+    }
     for chunk in done.chunks(200) {
         let mut insert = Query::insert();
         insert
@@ -381,30 +422,4 @@ pub async fn counts(db: &impl ConnectionTrait) -> Result<(u64, Vec<(String, u64)
         .all(db)
         .await?;
     Ok((endpoints, by_status.into_iter().map(|(s, n)| (s, n as u64)).collect()))
-}
-
-/// Takes deliveries off the queue until `until` while a runner sends them.
-pub async fn hold(db: &impl ConnectionTrait, ids: &[Uuid], until: DateTime<Utc>) -> Result<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::NextAttemptAt, Expr::val(until))
-        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Puts the endpoint's held deliveries that were not sent back on the queue, due `now`.
-pub async fn release_held(db: &impl ConnectionTrait, endpoint_id: Uuid, now: DateTime<Utc>) -> Result<()> {
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::NextAttemptAt, Expr::val(now))
-        .filter(delivery::Column::EndpointId.eq(endpoint_id))
-        .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.code()))
-        .filter(delivery::Column::NextAttemptAt.gt(now))
-        .filter(delivery::Column::Attempts.eq(0))
-        .exec(db)
-        .await?;
-    Ok(())
 }

@@ -475,21 +475,29 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
 
     let backend = db.conn.get_database_backend();
     let queue = "webhook_deliveries_endpoint_queue";
-    let plan = plan_of(&db, webhooks::due_deliveries_statement(backend, endpoints[1].id, now, 100)).await;
+    let plan = plan_of(&db, webhooks::due_deliveries_statement(backend, endpoints[1].id, now, None, 100)).await;
     assert!(keyset_on_an_index(db.kind, &plan, queue), "an endpoint's due deliveries: expected its queue index in order, got:\n{plan}");
+    let plan = plan_of(&db, webhooks::due_deliveries_statement(backend, endpoints[1].id, now, Some((now, Uuid::now_v7())), 100)).await;
+    assert!(keyset_on_an_index(db.kind, &plan, queue), "the next batch after a position: expected its queue index in order, got:\n{plan}");
     let plan = plan_of(&db, webhooks::due_endpoints_statement(backend, now, 64)).await;
     assert!(plan.contains(queue) && !plan.contains("Seq Scan on webhook_deliveries"), "endpoints with deliveries due:\n{plan}");
 
     // And what they read: the due deliveries in the order they were made.
-    let due = webhooks::due_deliveries(&db.conn, endpoints[1].id, now, 100).await.unwrap();
+    let due = webhooks::due_deliveries(&db.conn, endpoints[1].id, now, None, 100).await.unwrap();
     assert_eq!(due.len(), 100);
     assert!(due.iter().all(|d| d.endpoint_id == endpoints[1].id && d.status == DeliveryStatus::Pending));
     let sent_order: Vec<Uuid> = due.iter().map(|d| d.event_id).collect();
     assert_eq!(sent_order, fresh[..100].iter().map(|e| e.id).collect::<Vec<_>>(), "oldest first");
-    let mut with_due = webhooks::due_endpoints(&db.conn, now, 64).await.unwrap();
+    // The next batch starts where the last one ended, without stepping back.
+    let last = due.last().unwrap();
+    let next = webhooks::due_deliveries(&db.conn, endpoints[1].id, now, Some((last.next_attempt_at.unwrap(), last.id)), 100).await.unwrap();
+    assert_eq!(next.iter().map(|d| d.event_id).collect::<Vec<_>>(), fresh[100..200].iter().map(|e| e.id).collect::<Vec<_>>());
+    let mut with_due = webhooks::due_endpoints(&db.conn, now, &[], 64).await.unwrap();
     with_due.sort();
     assert_eq!(with_due, endpoints.iter().map(|e| e.id).collect::<Vec<_>>());
-    assert!(webhooks::due_endpoints(&db.conn, week_ago, 64).await.unwrap().is_empty(), "nothing was due a week ago");
+    let others = webhooks::due_endpoints(&db.conn, now, &[endpoints[0].id, endpoints[2].id], 64).await.unwrap();
+    assert_eq!(others, vec![endpoints[1].id], "endpoints this runner is busy with are left out");
+    assert!(webhooks::due_endpoints(&db.conn, week_ago, &[], 64).await.unwrap().is_empty(), "nothing was due a week ago");
 }
 
 /// R-LOG-5: a lifecycle tick finds each company's next onboarding and
