@@ -17,6 +17,7 @@ mod m20261202_000009_hris;
 mod m20261202_000010_hris_lists;
 mod m20261202_000011_employee_counts;
 mod m20261203_000012_delivery_queue;
+mod m20261203_000013_event_batches;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_hris_lists::Migration),
             Box::new(m20261202_000011_employee_counts::Migration),
             Box::new(m20261203_000012_delivery_queue::Migration),
+            Box::new(m20261203_000013_event_batches::Migration),
         ]
     }
 }

@@ -21,4 +21,5 @@ pub mod legal_entity;
 pub mod notification;
 pub mod webhook_delivery;
 pub mod webhook_endpoint;
+pub mod webhook_event_batch;
 pub mod work_lease;

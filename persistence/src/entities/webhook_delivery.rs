@@ -9,7 +9,9 @@ pub struct Model {
     pub endpoint_id: Uuid,
     pub event_id: Uuid,
     pub event_type: String,
-    pub payload: String,
+    /// The batch holding the body, and the body's place in it.
+    pub batch_id: Option<Uuid>,
+    pub batch_index: Option<i32>,
     pub status: String,
     pub attempts: i32,
     pub last_status_code: Option<i32>,

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod codec;
 pub mod companies;
 pub mod employees;
+pub mod event_batches;
 pub mod grants;
 pub mod groups;
 pub mod hris;

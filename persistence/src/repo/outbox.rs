@@ -1,5 +1,6 @@
 //! The webhook outbox (R-WH-2): an event becomes one delivery row per endpoint
-//! that subscribed to it, written in the transaction of the change it reports.
+//! that subscribed to it, written in the transaction of the change it reports,
+//! with its body in a batch of the transaction's events (`event_batches`).
 //! A change that commits has its deliveries; one that rolls back has none.
 //! Bulk writers add many deliveries to a `WriteBatch` as multi-row statements.
 
@@ -8,8 +9,9 @@ use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
+use super::event_batches::{self, EVENTS_PER_BATCH};
 use super::writes::WriteBatch;
-use crate::entities::{webhook_delivery, webhook_endpoint};
+use crate::entities::{webhook_delivery, webhook_endpoint, webhook_event_batch};
 use crate::error::Result;
 
 /// An enabled endpoint of the company and the event types it takes (empty: all).
@@ -51,7 +53,8 @@ pub async fn subscriptions(db: &impl ConnectionTrait, company_id: Uuid) -> Resul
 }
 
 /// Adds the deliveries of `events` to every subscribed endpoint to the batch:
-/// created `now`, due at `due` (the delivery clock).
+/// created `now`, due at `due` (the delivery clock). The bodies of the events
+/// some endpoint takes are stored once each, in batches.
 pub fn enqueue_into(
     batch: &mut WriteBatch,
     company_id: Uuid,
@@ -59,8 +62,18 @@ pub fn enqueue_into(
     events: &[OutgoingEvent],
     (now, due): (DateTime<Utc>, DateTime<Utc>),
 ) {
-    let rows: Vec<(Uuid, &OutgoingEvent)> =
-        events.iter().flat_map(|e| subscriptions.iter().filter(|s| s.wants(&e.event_type)).map(move |s| (s.endpoint_id, e))).collect();
+    let wanted: Vec<&OutgoingEvent> = events.iter().filter(|e| subscriptions.iter().any(|s| s.wants(&e.event_type))).collect();
+    let mut rows: Vec<(Uuid, &OutgoingEvent, Uuid, i32)> = Vec::new();
+    for events in wanted.chunks(EVENTS_PER_BATCH) {
+        let stored = event_batches::pack(company_id, events.iter().map(|e| e.body.as_str()), now);
+        let batch_id = stored.id;
+        push_event_batch(batch, stored);
+        for (index, event) in events.iter().enumerate() {
+            for s in subscriptions.iter().filter(|s| s.wants(&event.event_type)) {
+                rows.push((s.endpoint_id, event, batch_id, index as i32));
+            }
+        }
+    }
     use webhook_delivery::Column as C;
     for chunk in rows.chunks(300) {
         let mut insert = Query::insert();
@@ -72,21 +85,23 @@ pub fn enqueue_into(
                 C::EndpointId,
                 C::EventId,
                 C::EventType,
-                C::Payload,
+                C::BatchId,
+                C::BatchIndex,
                 C::Status,
                 C::Attempts,
                 C::NextAttemptAt,
                 C::CreatedAt,
             ])
             .on_conflict(OnConflict::columns([C::EndpointId, C::EventId]).do_nothing().to_owned());
-        for (endpoint_id, event) in chunk {
+        for (endpoint_id, event, batch_id, index) in chunk {
             insert.values_panic([
                 Expr::val(Uuid::now_v7()),
                 Expr::val(company_id),
                 Expr::val(*endpoint_id),
                 Expr::val(event.id),
                 Expr::val(event.event_type.as_str()),
-                Expr::val(event.body.as_str()),
+                Expr::val(*batch_id),
+                Expr::val(*index),
                 Expr::val("PENDING"),
                 Expr::val(0),
                 Expr::val(due),
@@ -95,6 +110,19 @@ pub fn enqueue_into(
         }
         batch.push(&insert);
     }
+}
+
+fn push_event_batch(batch: &mut WriteBatch, stored: webhook_event_batch::Model) {
+    use webhook_event_batch::Column as C;
+    let mut insert = Query::insert();
+    insert.into_table(webhook_event_batch::Entity).columns([C::Id, C::CompanyId, C::Encoding, C::Bodies, C::CreatedAt]).values_panic([
+        Expr::val(stored.id),
+        Expr::val(stored.company_id),
+        Expr::val(stored.encoding),
+        Expr::val(stored.bodies),
+        Expr::val(stored.created_at),
+    ]);
+    batch.push(&insert);
 }
 
 /// `enqueue_into`, run now on `db` (the change's transaction).

@@ -1,6 +1,8 @@
 //! Webhook endpoints and their deliveries (R-WH-1..6). Secrets arrive here
 //! already encrypted; this layer never sees one in the clear.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -10,6 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::employees::Page;
+use super::event_batches;
 use crate::entities::webhook_delivery as delivery;
 use crate::entities::webhook_endpoint as endpoint;
 use crate::error::{RepoError, Result};
@@ -180,6 +183,8 @@ pub struct StoredDelivery {
     pub event_type: String,
     /// The exact body sent.
     pub payload: String,
+    /// Where the body is stored: its batch and its place in it.
+    pub batch: Option<(Uuid, i32)>,
     pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_status_code: Option<i32>,
@@ -189,14 +194,20 @@ pub struct StoredDelivery {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
-fn delivery_from(m: delivery::Model) -> Result<StoredDelivery> {
+fn delivery_from(m: delivery::Model, bodies: &HashMap<Uuid, Vec<String>>) -> Result<StoredDelivery> {
+    let payload = m
+        .batch_id
+        .zip(m.batch_index)
+        .and_then(|(batch, index)| bodies.get(&batch)?.get(usize::try_from(index).ok()?).cloned())
+        .ok_or_else(|| RepoError::Corrupt(format!("delivery {}: its event body is missing", m.id)))?;
     Ok(StoredDelivery {
         id: m.id,
         company_id: m.company_id,
         endpoint_id: m.endpoint_id,
         event_id: m.event_id,
         event_type: m.event_type,
-        payload: m.payload,
+        payload,
+        batch: m.batch_id.zip(m.batch_index),
         status: DeliveryStatus::parse(&m.status).ok_or_else(|| RepoError::Corrupt(format!("delivery status {}", m.status)))?,
         attempts: m.attempts,
         last_status_code: m.last_status_code,
@@ -205,6 +216,12 @@ fn delivery_from(m: delivery::Model) -> Result<StoredDelivery> {
         created_at: m.created_at,
         delivered_at: m.delivered_at,
     })
+}
+
+/// Deliveries with their bodies: one read of the batches they point at.
+async fn with_bodies(db: &impl ConnectionTrait, rows: Vec<delivery::Model>) -> Result<Vec<StoredDelivery>> {
+    let bodies = event_batches::bodies_of(db, rows.iter().filter_map(|r| r.batch_id)).await?;
+    rows.into_iter().map(|m| delivery_from(m, &bodies)).collect()
 }
 
 /// An endpoint's deliveries, newest first (ids are UUIDv7).
@@ -233,17 +250,13 @@ pub async fn deliveries_page(
     let mut rows = query.all(db).await?;
     let has_next_page = rows.len() as u64 > first;
     rows.truncate(first as usize);
-    Ok(Page { items: rows.into_iter().map(delivery_from).collect::<Result<_>>()?, has_next_page, total_count })
+    Ok(Page { items: with_bodies(db, rows).await?, has_next_page, total_count })
 }
 
 pub async fn find_delivery(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<Option<StoredDelivery>> {
-    delivery::Entity::find()
-        .filter(delivery::Column::CompanyId.eq(company_id))
-        .filter(delivery::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .map(delivery_from)
-        .transpose()
+    let row =
+        delivery::Entity::find().filter(delivery::Column::CompanyId.eq(company_id)).filter(delivery::Column::Id.eq(id)).one(db).await?;
+    Ok(with_bodies(db, row.into_iter().collect()).await?.pop())
 }
 
 /// Enabled endpoints with a delivery due at `now`, at most `limit`, leaving out
@@ -337,7 +350,8 @@ pub async fn due_deliveries(
     after: Option<QueuePosition>,
     limit: u64,
 ) -> Result<Vec<StoredDelivery>> {
-    due_deliveries_query(endpoint_id, now, after, limit).all(db).await?.into_iter().map(delivery_from).collect()
+    let rows = due_deliveries_query(endpoint_id, now, after, limit).all(db).await?;
+    with_bodies(db, rows).await
 }
 
 /// Records the outcomes of many attempts in multi-row statements (an upsert on
@@ -362,7 +376,8 @@ pub async fn record_attempts(db: &impl ConnectionTrait, done: &[StoredDelivery])
                 C::EndpointId,
                 C::EventId,
                 C::EventType,
-                C::Payload,
+                C::BatchId,
+                C::BatchIndex,
                 C::Status,
                 C::Attempts,
                 C::LastStatusCode,
@@ -383,7 +398,8 @@ pub async fn record_attempts(db: &impl ConnectionTrait, done: &[StoredDelivery])
                 Expr::val(d.endpoint_id),
                 Expr::val(d.event_id),
                 Expr::val(d.event_type.as_str()),
-                Expr::val(d.payload.as_str()),
+                Expr::val(d.batch.map(|(id, _)| id)),
+                Expr::val(d.batch.map(|(_, index)| index)),
                 Expr::val(d.status.code()),
                 Expr::val(d.attempts),
                 Expr::val(d.last_status_code),

@@ -326,3 +326,54 @@ async fn r_wh_3_a_redirect_is_not_followed_and_counts_as_a_failure() {
     assert_eq!(node["lastError"], "answered 307 Temporary Redirect; redirects are not followed");
     assert_eq!(receiver.count(), 2, "each attempt reached the receiver once, and nothing followed the redirect");
 }
+
+/// Deliveries queued before event bodies moved into batches keep their exact
+/// body: the migration moves each one into a batch of its own.
+#[tokio::test]
+async fn r_wh_2_bodies_queued_before_event_batches_survive_the_migration() {
+    use roster_migrations::{Migrator, MigratorTrait};
+    use roster_persistence::repo::{
+        companies,
+        webhooks::{self, DeliveryStatus, StoredEndpoint},
+    };
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Expr, Query};
+
+    let (url, _dir) = fresh_database().await;
+    let db = roster_persistence::Database::connect_without_migrating(&url).await.expect("connect");
+    let before_batches = Migrator::get_migration_files().len() as u32 - 1;
+    Migrator::up(&db.conn, Some(before_batches)).await.expect("migrate to the schema before event batches");
+    let now = chrono::Utc::now();
+    let acme = crate::lookups::company("Acme");
+    companies::insert(&db.conn, &acme, now).await.unwrap();
+    let endpoint = StoredEndpoint::new(acme.id, "https://hooks.example.com/a".into(), vec![], "sealed".into(), now);
+    webhooks::insert_endpoint(&db.conn, &endpoint).await.unwrap();
+    let body = r#"{"type":"employee.created","timestamp":"2027-03-10T09:00:00Z","data":{"firstName":"Zoë","note":"a\nb"}}"#;
+    let id = uuid::Uuid::now_v7();
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new("webhook_deliveries"))
+        .columns(
+            ["id", "company_id", "endpoint_id", "event_id", "event_type", "payload", "status", "attempts", "next_attempt_at", "created_at"]
+                .map(Alias::new),
+        )
+        .values_panic([
+            Expr::val(id),
+            Expr::val(acme.id),
+            Expr::val(endpoint.id),
+            Expr::val(uuid::Uuid::now_v7()),
+            Expr::val("employee.created"),
+            Expr::val(body),
+            Expr::val("PENDING"),
+            Expr::val(0),
+            Expr::val(now),
+            Expr::val(now),
+        ]);
+    db.conn.execute(&insert).await.unwrap();
+
+    Migrator::up(&db.conn, None).await.expect("migrate to event batches");
+    let moved = webhooks::find_delivery(&db.conn, acme.id, id).await.unwrap().expect("the delivery is still there");
+    assert_eq!((moved.payload.as_str(), moved.status), (body, DeliveryStatus::Pending));
+    let due = webhooks::due_deliveries(&db.conn, endpoint.id, now, None, 10).await.unwrap();
+    assert_eq!(due.iter().map(|d| (d.id, d.payload.as_str())).collect::<Vec<_>>(), vec![(id, body)]);
+}
