@@ -321,8 +321,8 @@ fn due_deliveries_query(
         .limit(limit);
     match after {
         Some((due, id)) => query.filter(
-            Expr::tuple([Expr::col(delivery::Column::NextAttemptAt).into(), Expr::col(delivery::Column::Id).into()])
-                .gt(Expr::tuple([Expr::val(due).into(), Expr::val(id).into()])),
+            Expr::tuple([Expr::col(delivery::Column::NextAttemptAt), Expr::col(delivery::Column::Id)])
+                .gt(Expr::tuple([Expr::val(due), Expr::val(id)])),
         ),
         None => query,
     }
