@@ -15,6 +15,7 @@ use super::employees::Page;
 use super::event_batches;
 use crate::entities::webhook_delivery as delivery;
 use crate::entities::webhook_endpoint as endpoint;
+use crate::entities::webhook_event_batch as event_batch;
 use crate::error::{RepoError, Result};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,7 +139,8 @@ pub async fn list_endpoints(db: &impl ConnectionTrait, company_id: Uuid) -> Resu
         .collect())
 }
 
-/// Deletes the endpoint and its deliveries; false when the company has no such endpoint.
+/// Deletes the endpoint, its deliveries, and the event bodies no other
+/// endpoint's delivery still needs; false when the company has no such endpoint.
 pub async fn delete_endpoint(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<bool> {
     delivery::Entity::delete_many()
         .filter(delivery::Column::EndpointId.eq(id))
@@ -148,6 +150,19 @@ pub async fn delete_endpoint(db: &impl ConnectionTrait, company_id: Uuid, id: Uu
     let result = endpoint::Entity::delete_many()
         .filter(endpoint::Column::CompanyId.eq(company_id))
         .filter(endpoint::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    // A batch is written with its deliveries, in one transaction: a statement
+    // sees both or neither, so no batch of a delivery about to appear goes.
+    let still_needed = sea_orm::sea_query::Query::select()
+        .column(delivery::Column::BatchId)
+        .from(delivery::Entity)
+        .and_where(delivery::Column::CompanyId.eq(company_id))
+        .and_where(delivery::Column::BatchId.is_not_null())
+        .to_owned();
+    event_batch::Entity::delete_many()
+        .filter(event_batch::Column::CompanyId.eq(company_id))
+        .filter(event_batch::Column::Id.not_in_subquery(still_needed))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)

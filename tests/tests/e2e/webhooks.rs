@@ -377,3 +377,60 @@ async fn r_wh_2_bodies_queued_before_event_batches_survive_the_migration() {
     let due = webhooks::due_deliveries(&db.conn, endpoint.id, now, None, 10).await.unwrap();
     assert_eq!(due.iter().map(|d| (d.id, d.payload.as_str())).collect::<Vec<_>>(), vec![(id, body)]);
 }
+
+/// Deleting an endpoint deletes its deliveries and the event bodies that no
+/// other endpoint's delivery still needs, and only those.
+#[tokio::test]
+async fn deleting_an_endpoint_keeps_only_the_event_bodies_other_endpoints_still_need() {
+    use roster_persistence::repo::outbox::{self, OutgoingEvent, Subscription};
+    use roster_persistence::repo::{
+        companies,
+        webhooks::{self, StoredEndpoint},
+    };
+    use sea_orm::ConnectionTrait;
+
+    let (url, _dir) = fresh_database().await;
+    let db = roster_persistence::Database::connect(&url).await.expect("connect");
+    let now = chrono::Utc::now();
+    let (acme, globex) = (crate::lookups::company("Acme"), crate::lookups::company("Globex"));
+    let mut endpoints = Vec::new();
+    for (company, n) in [(&acme, 0), (&acme, 1), (&globex, 2)] {
+        companies::insert(&db.conn, company, now).await.ok();
+        let e = StoredEndpoint::new(company.id, format!("https://hooks.example.com/{n}"), vec![], "sealed".into(), now);
+        webhooks::insert_endpoint(&db.conn, &e).await.unwrap();
+        endpoints.push(e);
+    }
+    let event =
+        |n: usize| OutgoingEvent { id: uuid::Uuid::now_v7(), event_type: "employee.updated".into(), body: format!("{{\"n\":{n}}}") };
+    let subscribe = |e: &StoredEndpoint| Subscription { endpoint_id: e.id, event_types: vec![] };
+    // Acme: 250 events for both endpoints (two batches), then 10 for the second only (a third).
+    let both: Vec<OutgoingEvent> = (0..250).map(event).collect();
+    outbox::enqueue(&db.conn, acme.id, &[subscribe(&endpoints[0]), subscribe(&endpoints[1])], &both, (now, now)).await.unwrap();
+    let second_only: Vec<OutgoingEvent> = (0..10).map(event).collect();
+    outbox::enqueue(&db.conn, acme.id, &[subscribe(&endpoints[1])], &second_only, (now, now)).await.unwrap();
+    outbox::enqueue(&db.conn, globex.id, &[subscribe(&endpoints[2])], &[event(0)], (now, now)).await.unwrap();
+    let batches = || async {
+        let rows = db
+            .conn
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.conn.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM webhook_event_batches",
+            ))
+            .await
+            .unwrap();
+        rows[0].try_get::<i64>("", "n").unwrap()
+    };
+    assert_eq!(batches().await, 4);
+
+    assert!(webhooks::delete_endpoint(&db.conn, acme.id, endpoints[0].id).await.unwrap());
+    assert_eq!(batches().await, 4, "the other Acme endpoint still needs every batch");
+    let due = webhooks::due_deliveries(&db.conn, endpoints[1].id, now, None, 300).await.unwrap();
+    assert_eq!(due.len(), 260);
+    assert_eq!(due[0].payload, "{\"n\":0}");
+    assert_eq!(due[259].payload, "{\"n\":9}");
+
+    assert!(webhooks::delete_endpoint(&db.conn, acme.id, endpoints[1].id).await.unwrap());
+    assert_eq!(batches().await, 1, "only Globex's batch is left");
+    assert_eq!(webhooks::due_deliveries(&db.conn, endpoints[2].id, now, None, 10).await.unwrap()[0].payload, "{\"n\":0}");
+    assert!(!webhooks::delete_endpoint(&db.conn, globex.id, endpoints[0].id).await.unwrap(), "already gone");
+}
