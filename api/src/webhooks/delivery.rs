@@ -28,6 +28,11 @@ use crate::state::AppState;
 
 /// Deliveries taken per batch.
 const BATCH: u64 = 100;
+/// Batches taken from a queue position before starting again at the head of
+/// the queue: a write that committed deliveries due before the position (its
+/// clock was read earlier than that of the deliveries already taken) waits at
+/// most this long behind a steady stream, such as a bulk sync's.
+const BATCHES_PER_PASS: u32 = 50;
 
 /// The client every delivery goes through: no redirects, the attempt timeout,
 /// and the SSRF-checking resolver.
@@ -89,8 +94,12 @@ fn signing_secrets(app: &AppState, endpoint: &StoredEndpoint) -> Result<Vec<Stri
 /// settled is still due when another takes the lease over, and is sent again
 /// with the same `webhook-id` (receivers deduplicate on it).
 async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() -> bool + Sync)) -> Result<()> {
-    let mut position = None;
+    let (mut position, mut batches) = (None, 0u32);
     while !stop() {
+        if batches == BATCHES_PER_PASS {
+            (position, batches) = (None, 0);
+        }
+        batches += 1;
         let mut endpoint = webhooks::get_endpoint(&app.db.read, endpoint_id).await?;
         if !endpoint.enabled {
             return Ok(());
