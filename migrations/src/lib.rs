@@ -18,6 +18,7 @@ mod m20261202_000010_hris_lists;
 mod m20261202_000011_employee_counts;
 mod m20261203_000012_delivery_queue;
 mod m20261203_000013_event_batches;
+mod m20261203_000014_delivery_log;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_employee_counts::Migration),
             Box::new(m20261203_000012_delivery_queue::Migration),
             Box::new(m20261203_000013_event_batches::Migration),
+            Box::new(m20261203_000014_delivery_log::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@
 //! Bulk writers add many deliveries to a `WriteBatch` as multi-row statements.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -76,23 +76,7 @@ pub fn enqueue_into(
     }
     use webhook_delivery::Column as C;
     for chunk in rows.chunks(300) {
-        let mut insert = Query::insert();
-        insert
-            .into_table(webhook_delivery::Entity)
-            .columns([
-                C::Id,
-                C::CompanyId,
-                C::EndpointId,
-                C::EventId,
-                C::EventType,
-                C::BatchId,
-                C::BatchIndex,
-                C::Status,
-                C::Attempts,
-                C::NextAttemptAt,
-                C::CreatedAt,
-            ])
-            .on_conflict(OnConflict::columns([C::EndpointId, C::EventId]).do_nothing().to_owned());
+        let mut insert = super::webhooks::delivery_insert(&[C::NextAttemptAt, C::CreatedAt]);
         for (endpoint_id, event, batch_id, index) in chunk {
             insert.values_panic([
                 Expr::val(Uuid::now_v7()),

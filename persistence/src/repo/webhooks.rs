@@ -239,7 +239,8 @@ async fn with_bodies(db: &impl ConnectionTrait, rows: Vec<delivery::Model>) -> R
     rows.into_iter().map(|m| delivery_from(m, &bodies)).collect()
 }
 
-/// An endpoint's deliveries, newest first (ids are UUIDv7).
+/// An endpoint's deliveries, newest first (ids are UUIDv7), a keyset page on
+/// the endpoint's log index, or for a settled status on its queue index.
 pub async fn deliveries_page(
     db: &impl ConnectionTrait,
     endpoint_id: Uuid,
@@ -247,25 +248,55 @@ pub async fn deliveries_page(
     (first, after): (u64, Option<Uuid>),
     with_total: bool,
 ) -> Result<Page<StoredDelivery>> {
-    let filtered = || {
-        let mut q = delivery::Entity::find().filter(delivery::Column::EndpointId.eq(endpoint_id));
-        if let Some(s) = status {
-            q = q.filter(delivery::Column::Status.eq(s.code()));
-        }
-        q
-    };
     let total_count = match with_total {
-        true => Some(filtered().count(db).await?),
+        true => Some(deliveries_filtered(endpoint_id, status).count(db).await?),
         false => None,
     };
-    let mut query = filtered().order_by_desc(delivery::Column::Id).limit(first + 1);
-    if let Some(after) = after {
-        query = query.filter(delivery::Column::Id.lt(after));
-    }
-    let mut rows = query.all(db).await?;
+    let mut rows = deliveries_page_query(endpoint_id, status, (first, after)).all(db).await?;
     let has_next_page = rows.len() as u64 > first;
     rows.truncate(first as usize);
     Ok(Page { items: with_bodies(db, rows).await?, has_next_page, total_count })
+}
+
+fn deliveries_filtered(endpoint_id: Uuid, status: Option<DeliveryStatus>) -> sea_orm::Select<delivery::Entity> {
+    let query = delivery::Entity::find().filter(delivery::Column::EndpointId.eq(endpoint_id));
+    match status {
+        // A settled delivery has no next attempt (`settle`): saying so lets the
+        // queue index, where those come in id order, answer the page.
+        Some(s @ (DeliveryStatus::Delivered | DeliveryStatus::Failed)) => {
+            query.filter(delivery::Column::Status.eq(s.code())).filter(delivery::Column::NextAttemptAt.is_null())
+        }
+        Some(s) => query.filter(delivery::Column::Status.eq(s.code())),
+        None => query,
+    }
+}
+
+fn deliveries_page_query(
+    endpoint_id: Uuid,
+    status: Option<DeliveryStatus>,
+    (first, after): (u64, Option<Uuid>),
+) -> sea_orm::Select<delivery::Entity> {
+    let mut query = deliveries_filtered(endpoint_id, status);
+    if matches!(status, Some(DeliveryStatus::Delivered | DeliveryStatus::Failed)) {
+        // No next attempt anywhere in the filter: the same order as by id alone,
+        // but spelt as the queue index's, which PostgreSQL does not infer from IS NULL.
+        query = query.order_by_desc(delivery::Column::NextAttemptAt);
+    }
+    let query = query.order_by_desc(delivery::Column::Id).limit(first + 1);
+    match after {
+        Some(after) => query.filter(delivery::Column::Id.lt(after)),
+        None => query,
+    }
+}
+
+/// The statement of a `deliveries_page`, for plan tests.
+pub fn deliveries_page_statement(
+    backend: DbBackend,
+    endpoint_id: Uuid,
+    status: Option<DeliveryStatus>,
+    page: (u64, Option<Uuid>),
+) -> sea_orm::Statement {
+    deliveries_page_query(endpoint_id, status, page).build(backend)
 }
 
 pub async fn find_delivery(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<Option<StoredDelivery>> {
@@ -321,16 +352,16 @@ pub fn due_endpoints_statement(backend: DbBackend, now: DateTime<Utc>, limit: u6
 /// the entries the runner itself has just left behind.
 pub type QueuePosition = (DateTime<Utc>, Uuid);
 
-fn due_deliveries_query(
-    endpoint_id: Uuid,
-    now: DateTime<Utc>,
-    after: Option<QueuePosition>,
-    limit: u64,
-) -> sea_orm::Select<delivery::Entity> {
+/// The endpoint's next pending deliveries in sending order. Whether they are
+/// due is left to the caller: PostgreSQL multiplies the selectivities of
+/// "pending" and "due by now" as if they were independent, but a settled
+/// delivery has no due time at all, so in a log of mostly settled deliveries it
+/// expected a handful of rows and sorted the whole backlog instead of reading
+/// the queue index in order.
+fn due_deliveries_query(endpoint_id: Uuid, after: Option<QueuePosition>, limit: u64) -> sea_orm::Select<delivery::Entity> {
     let query = delivery::Entity::find()
         .filter(delivery::Column::EndpointId.eq(endpoint_id))
         .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.code()))
-        .filter(delivery::Column::NextAttemptAt.lte(now))
         .order_by_asc(delivery::Column::NextAttemptAt)
         .order_by_asc(delivery::Column::Id)
         .limit(limit);
@@ -344,14 +375,8 @@ fn due_deliveries_query(
 }
 
 /// The statement of `due_deliveries`, for plan tests.
-pub fn due_deliveries_statement(
-    backend: DbBackend,
-    endpoint_id: Uuid,
-    now: DateTime<Utc>,
-    after: Option<QueuePosition>,
-    limit: u64,
-) -> sea_orm::Statement {
-    due_deliveries_query(endpoint_id, now, after, limit).build(backend)
+pub fn due_deliveries_statement(backend: DbBackend, endpoint_id: Uuid, after: Option<QueuePosition>, limit: u64) -> sea_orm::Statement {
+    due_deliveries_query(endpoint_id, after, limit).build(backend)
 }
 
 /// The endpoint's deliveries due at `now` (after `after`, when given), in the
@@ -365,8 +390,19 @@ pub async fn due_deliveries(
     after: Option<QueuePosition>,
     limit: u64,
 ) -> Result<Vec<StoredDelivery>> {
-    let rows = due_deliveries_query(endpoint_id, now, after, limit).all(db).await?;
+    let mut rows = due_deliveries_query(endpoint_id, after, limit).all(db).await?;
+    rows.retain(|row| row.next_attempt_at.is_some_and(|due| due <= now));
     with_bodies(db, rows).await
+}
+
+/// A multi-row insert of deliveries: the columns every row is written with
+/// (whom it is for, what, where its body is, its state), then `rest`.
+pub(super) fn delivery_insert(rest: &[delivery::Column]) -> sea_orm::sea_query::InsertStatement {
+    use delivery::Column as C;
+    let base = [C::Id, C::CompanyId, C::EndpointId, C::EventId, C::EventType, C::BatchId, C::BatchIndex, C::Status, C::Attempts];
+    let mut insert = sea_orm::sea_query::Query::insert();
+    insert.into_table(delivery::Entity).columns(base.into_iter().chain(rest.iter().copied()));
+    insert
 }
 
 /// Records the outcomes of many attempts in multi-row statements (an upsert on
@@ -377,35 +413,17 @@ pub async fn due_deliveries(
 /// attempts competed with a bulk sync's own commits for the disk.
 pub async fn record_attempts(db: &impl ConnectionTrait, done: &[StoredDelivery]) -> Result<()> {
     use delivery::Column as C;
-    use sea_orm::sea_query::{OnConflict, Query};
+    use sea_orm::sea_query::OnConflict;
     if db.get_database_backend() == DbBackend::Postgres {
         db.execute_unprepared("SET LOCAL synchronous_commit TO OFF").await?;
     }
     for chunk in done.chunks(200) {
-        let mut insert = Query::insert();
-        insert
-            .into_table(delivery::Entity)
-            .columns([
-                C::Id,
-                C::CompanyId,
-                C::EndpointId,
-                C::EventId,
-                C::EventType,
-                C::BatchId,
-                C::BatchIndex,
-                C::Status,
-                C::Attempts,
-                C::LastStatusCode,
-                C::LastError,
-                C::NextAttemptAt,
-                C::CreatedAt,
-                C::DeliveredAt,
-            ])
-            .on_conflict(
-                OnConflict::column(C::Id)
-                    .update_columns([C::Status, C::Attempts, C::LastStatusCode, C::LastError, C::NextAttemptAt, C::DeliveredAt])
-                    .to_owned(),
-            );
+        let mut insert = delivery_insert(&[C::LastStatusCode, C::LastError, C::NextAttemptAt, C::CreatedAt, C::DeliveredAt]);
+        insert.on_conflict(
+            OnConflict::column(C::Id)
+                .update_columns([C::Status, C::Attempts, C::LastStatusCode, C::LastError, C::NextAttemptAt, C::DeliveredAt])
+                .to_owned(),
+        );
         for d in chunk {
             insert.values_panic([
                 Expr::val(d.id),

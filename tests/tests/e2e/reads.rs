@@ -21,10 +21,13 @@ use crate::lookups::{company, person, plan_of};
 fn keyset_on_an_index(kind: DatabaseKind, plan: &str, index: &str) -> bool {
     let uses_index = match kind {
         DatabaseKind::Sqlite => plan.contains(&format!("USING INDEX {index}")) || plan.contains(&format!("USING COVERING INDEX {index}")),
-        // PostgreSQL may read a company that is most of the table through the
-        // primary key (in id order, the company a filter): also a keyset page.
+        // PostgreSQL may read a company (or endpoint) that is much of the table
+        // through the primary key (in id order, the owner a filter): also a keyset page.
         DatabaseKind::Postgres => {
-            (plan.contains(index) || plan.contains("Index Scan using employees_pkey") || plan.contains("Index Scan using import_jobs_pkey"))
+            (plan.contains(index)
+                || ["employees_pkey", "import_jobs_pkey", "webhook_deliveries_pkey"].iter().any(|pkey| {
+                    plan.contains(&format!("Index Scan using {pkey}")) || plan.contains(&format!("Index Scan Backward using {pkey}"))
+                }))
                 && !plan.contains("Seq Scan")
                 && !plan.contains("Bitmap Heap Scan")
         }
@@ -422,7 +425,9 @@ async fn a_bulk_writer_refreshes_the_planner_statistics_at_geometric_steps() {
     };
     assert!(!refresh.after(db, 1_999).await.unwrap());
     assert!(refresh.after(db, 2_500).await.unwrap());
-    assert_eq!(estimated().await, 2_500, "the statistics see every employee written");
+    // ANALYZE counts all 2,500; an autovacuum that runs just after may leave its own estimate.
+    let seen = estimated().await;
+    assert!((2_250..=2_750).contains(&seen), "the statistics see every employee written: {seen}");
     let mut ran = Vec::new();
     for written in [3_000, 7_999, 8_000, 20_000, 32_000, 200_000] {
         ran.push(refresh.after(db, written).await.unwrap());
@@ -444,7 +449,8 @@ async fn a_bulk_writer_refreshes_the_planner_statistics_at_geometric_steps() {
 
 /// The runner reads an endpoint's due deliveries, and which endpoints have any,
 /// from the endpoint's queue index in sending order: neither walks the delivery
-/// log (every delivery ever made to the endpoint) nor sorts it.
+/// log (every delivery ever made to the endpoint) nor sorts it. The log itself
+/// pages newest first on an index too.
 #[tokio::test]
 async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort() {
     use roster_persistence::repo::outbox::{self, OutgoingEvent, Subscription};
@@ -466,7 +472,9 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
     let old: Vec<OutgoingEvent> = (0..6_000).map(event).collect();
     let week_ago = now - chrono::Duration::days(7);
     outbox::enqueue(&db.conn, acme.id, &subscriptions, &old, (week_ago, week_ago)).await.unwrap();
-    db.conn.execute_unprepared(&format!("UPDATE webhook_deliveries SET status = '{}'", DeliveryStatus::Delivered.code())).await.unwrap();
+    // Settled as `settle` settles them: no next attempt.
+    let settled = format!("UPDATE webhook_deliveries SET status = '{}', next_attempt_at = NULL", DeliveryStatus::Delivered.code());
+    db.conn.execute_unprepared(&settled).await.unwrap();
     let fresh: Vec<OutgoingEvent> = (0..300).map(event).collect();
     outbox::enqueue(&db.conn, acme.id, &subscriptions, &fresh, (now, now)).await.unwrap();
     if db.kind == DatabaseKind::Postgres {
@@ -475,9 +483,9 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
 
     let backend = db.conn.get_database_backend();
     let queue = "webhook_deliveries_endpoint_queue";
-    let plan = plan_of(&db, webhooks::due_deliveries_statement(backend, endpoints[1].id, now, None, 100)).await;
+    let plan = plan_of(&db, webhooks::due_deliveries_statement(backend, endpoints[1].id, None, 100)).await;
     assert!(keyset_on_an_index(db.kind, &plan, queue), "an endpoint's due deliveries: expected its queue index in order, got:\n{plan}");
-    let plan = plan_of(&db, webhooks::due_deliveries_statement(backend, endpoints[1].id, now, Some((now, Uuid::now_v7())), 100)).await;
+    let plan = plan_of(&db, webhooks::due_deliveries_statement(backend, endpoints[1].id, Some((now, Uuid::now_v7())), 100)).await;
     assert!(keyset_on_an_index(db.kind, &plan, queue), "the next batch after a position: expected its queue index in order, got:\n{plan}");
     let plan = plan_of(&db, webhooks::due_endpoints_statement(backend, now, 64)).await;
     assert!(plan.contains(queue) && !plan.contains("Seq Scan on webhook_deliveries"), "endpoints with deliveries due:\n{plan}");
@@ -498,6 +506,33 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
     let others = webhooks::due_endpoints(&db.conn, now, &[endpoints[0].id, endpoints[2].id], 64).await.unwrap();
     assert_eq!(others, vec![endpoints[1].id], "endpoints this runner is busy with are left out");
     assert!(webhooks::due_endpoints(&db.conn, week_ago, &[], 64).await.unwrap().is_empty(), "nothing was due a week ago");
+
+    // The delivery log, newest first: a keyset page on the endpoint's log index,
+    // and for a settled status on its queue index, at the first page and behind a cursor.
+    for after in [None, Some(Uuid::now_v7())] {
+        let plan = plan_of(&db, webhooks::deliveries_page_statement(backend, endpoints[1].id, None, (20, after))).await;
+        assert!(
+            keyset_on_an_index(db.kind, &plan, "webhook_deliveries_log"),
+            "the delivery log: expected its index in order, got:\n{plan}"
+        );
+        for settled in [DeliveryStatus::Delivered, DeliveryStatus::Failed] {
+            let plan = plan_of(&db, webhooks::deliveries_page_statement(backend, endpoints[1].id, Some(settled), (20, after))).await;
+            assert!(
+                keyset_on_an_index(db.kind, &plan, queue),
+                "the log of {settled:?} deliveries: expected the queue index in order, got:\n{plan}"
+            );
+        }
+    }
+    let newest = webhooks::deliveries_page(&db.conn, endpoints[1].id, None, (5, None), false).await.unwrap();
+    let newest_ids: Vec<Uuid> = newest.items.iter().map(|d| d.event_id).collect();
+    assert_eq!(newest_ids, fresh[295..].iter().rev().map(|e| e.id).collect::<Vec<_>>(), "newest first");
+    let delivered = webhooks::deliveries_page(&db.conn, endpoints[1].id, Some(DeliveryStatus::Delivered), (5, None), true).await.unwrap();
+    assert_eq!(delivered.items.iter().map(|d| d.event_id).collect::<Vec<_>>(), old[5_995..].iter().rev().map(|e| e.id).collect::<Vec<_>>());
+    assert_eq!(delivered.total_count, Some(6_000));
+    let after = delivered.items.last().unwrap().id;
+    let next =
+        webhooks::deliveries_page(&db.conn, endpoints[1].id, Some(DeliveryStatus::Delivered), (5, Some(after)), false).await.unwrap();
+    assert_eq!(next.items.iter().map(|d| d.event_id).collect::<Vec<_>>(), old[5_990..5_995].iter().rev().map(|e| e.id).collect::<Vec<_>>());
 }
 
 /// R-LOG-5: a lifecycle tick finds each company's next onboarding and
