@@ -79,9 +79,8 @@ impl MigrationTrait for Migration {
             _ => "CAST(b.bodies AS TEXT)",
         };
         db.execute_unprepared(&format!(
-            "UPDATE webhook_deliveries SET payload = (SELECT {as_text} FROM webhook_event_batches b \
-             WHERE b.id = webhook_deliveries.batch_id AND b.encoding = 0) \
-             WHERE EXISTS (SELECT 1 FROM webhook_event_batches b WHERE b.id = webhook_deliveries.batch_id AND b.encoding = 0)"
+            "UPDATE webhook_deliveries SET payload = COALESCE((SELECT {as_text} FROM webhook_event_batches b \
+             WHERE b.id = webhook_deliveries.batch_id AND b.encoding = 0), payload)"
         ))
         .await?;
         for column in [WebhookDeliveries::BatchId, WebhookDeliveries::BatchIndex] {

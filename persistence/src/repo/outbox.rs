@@ -64,16 +64,18 @@ pub fn enqueue_into(
 ) {
     let wanted: Vec<&OutgoingEvent> = events.iter().filter(|e| subscriptions.iter().any(|s| s.wants(&e.event_type))).collect();
     let mut rows: Vec<(Uuid, &OutgoingEvent, Uuid, i32)> = Vec::new();
+    let mut stored = Vec::new();
     for events in wanted.chunks(EVENTS_PER_BATCH) {
-        let stored = event_batches::pack(company_id, events.iter().map(|e| e.body.as_str()), now);
-        let batch_id = stored.id;
-        push_event_batch(batch, stored);
+        let packed = event_batches::pack(company_id, events.iter().map(|e| e.body.as_str()), now);
+        let batch_id = packed.id;
+        stored.push(packed);
         for (index, event) in events.iter().enumerate() {
             for s in subscriptions.iter().filter(|s| s.wants(&event.event_type)) {
                 rows.push((s.endpoint_id, event, batch_id, index as i32));
             }
         }
     }
+    push_event_batches(batch, stored);
     use webhook_delivery::Column as C;
     for chunk in rows.chunks(300) {
         let mut insert = super::webhooks::delivery_insert(&[C::NextAttemptAt, C::CreatedAt]);
@@ -96,16 +98,23 @@ pub fn enqueue_into(
     }
 }
 
-fn push_event_batch(batch: &mut WriteBatch, stored: webhook_event_batch::Model) {
+/// One multi-row insert of the batches (a handful per call: a sync chunk's events).
+fn push_event_batches(batch: &mut WriteBatch, stored: Vec<webhook_event_batch::Model>) {
+    if stored.is_empty() {
+        return;
+    }
     use webhook_event_batch::Column as C;
     let mut insert = Query::insert();
-    insert.into_table(webhook_event_batch::Entity).columns([C::Id, C::CompanyId, C::Encoding, C::Bodies, C::CreatedAt]).values_panic([
-        Expr::val(stored.id),
-        Expr::val(stored.company_id),
-        Expr::val(stored.encoding),
-        Expr::val(stored.bodies),
-        Expr::val(stored.created_at),
-    ]);
+    insert.into_table(webhook_event_batch::Entity).columns([C::Id, C::CompanyId, C::Encoding, C::Bodies, C::CreatedAt]);
+    for row in stored {
+        insert.values_panic([
+            Expr::val(row.id),
+            Expr::val(row.company_id),
+            Expr::val(row.encoding),
+            Expr::val(row.bodies),
+            Expr::val(row.created_at),
+        ]);
+    }
     batch.push(&insert);
 }
 

@@ -184,6 +184,11 @@ impl DeliveryStatus {
         }
     }
 
+    /// Delivered or failed: no attempt follows, so no next attempt is set (`settle`).
+    pub fn is_settled(self) -> bool {
+        matches!(self, Self::Delivered | Self::Failed)
+    }
+
     pub fn parse(code: &str) -> Option<Self> {
         [Self::Pending, Self::Delivered, Self::Failed].into_iter().find(|s| s.code() == code)
     }
@@ -261,11 +266,9 @@ pub async fn deliveries_page(
 fn deliveries_filtered(endpoint_id: Uuid, status: Option<DeliveryStatus>) -> sea_orm::Select<delivery::Entity> {
     let query = delivery::Entity::find().filter(delivery::Column::EndpointId.eq(endpoint_id));
     match status {
-        // A settled delivery has no next attempt (`settle`): saying so lets the
-        // queue index, where those come in id order, answer the page.
-        Some(s @ (DeliveryStatus::Delivered | DeliveryStatus::Failed)) => {
-            query.filter(delivery::Column::Status.eq(s.code())).filter(delivery::Column::NextAttemptAt.is_null())
-        }
+        // A settled delivery has no next attempt: saying so lets the queue
+        // index, where those come in id order, answer the page.
+        Some(s) if s.is_settled() => query.filter(delivery::Column::Status.eq(s.code())).filter(delivery::Column::NextAttemptAt.is_null()),
         Some(s) => query.filter(delivery::Column::Status.eq(s.code())),
         None => query,
     }
@@ -277,7 +280,7 @@ fn deliveries_page_query(
     (first, after): (u64, Option<Uuid>),
 ) -> sea_orm::Select<delivery::Entity> {
     let mut query = deliveries_filtered(endpoint_id, status);
-    if matches!(status, Some(DeliveryStatus::Delivered | DeliveryStatus::Failed)) {
+    if status.is_some_and(DeliveryStatus::is_settled) {
         // No next attempt anywhere in the filter: the same order as by id alone,
         // but spelt as the queue index's, which PostgreSQL does not infer from IS NULL.
         query = query.order_by_desc(delivery::Column::NextAttemptAt);

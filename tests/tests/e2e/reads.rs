@@ -392,7 +392,7 @@ async fn an_unfiltered_total_count_reads_the_maintained_company_count() {
 }
 
 /// A UUID as a literal of the database's storage (SQLite stores the 16 bytes).
-fn uuid_literal(conn: &impl ConnectionTrait, id: Uuid) -> String {
+pub fn uuid_literal(conn: &impl ConnectionTrait, id: Uuid) -> String {
     match conn.get_database_backend() {
         roster_persistence::DbBackend::Sqlite => format!("x'{}'", id.simple()),
         _ => format!("'{id}'"),

@@ -378,6 +378,13 @@ async fn r_wh_2_bodies_queued_before_event_batches_survive_the_migration() {
     assert_eq!((moved.payload.as_str(), moved.status), (body, DeliveryStatus::Pending));
     let due = webhooks::due_deliveries(&db.conn, endpoint.id, now, None, 10).await.unwrap();
     assert_eq!(due.iter().map(|d| (d.id, d.payload.as_str())).collect::<Vec<_>>(), vec![(id, body)]);
+
+    // And back: undone, the body is in its row again.
+    let since_batches = Migrator::migrations().len() as u32 - before_batches;
+    Migrator::down(&db.conn, Some(since_batches)).await.expect("undo event batches");
+    let sql = format!("SELECT payload FROM webhook_deliveries WHERE endpoint_id = {}", crate::reads::uuid_literal(&db.conn, endpoint.id));
+    let row = db.conn.query_one_raw(sea_orm::Statement::from_string(db.conn.get_database_backend(), sql)).await.unwrap().unwrap();
+    assert_eq!(row.try_get::<String>("", "payload").unwrap(), body);
 }
 
 /// Deleting an endpoint deletes its deliveries and the event bodies that no
@@ -395,9 +402,10 @@ async fn deleting_an_endpoint_keeps_only_the_event_bodies_other_endpoints_still_
     let db = roster_persistence::Database::connect(&url).await.expect("connect");
     let now = chrono::Utc::now();
     let (acme, globex) = (crate::lookups::company("Acme"), crate::lookups::company("Globex"));
+    companies::insert(&db.conn, &acme, now).await.unwrap();
+    companies::insert(&db.conn, &globex, now).await.unwrap();
     let mut endpoints = Vec::new();
     for (company, n) in [(&acme, 0), (&acme, 1), (&globex, 2)] {
-        companies::insert(&db.conn, company, now).await.ok();
         let e = StoredEndpoint::new(company.id, format!("https://hooks.example.com/{n}"), vec![], "sealed".into(), now);
         webhooks::insert_endpoint(&db.conn, &e).await.unwrap();
         endpoints.push(e);
