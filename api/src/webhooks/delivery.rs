@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use roster_persistence::repo::event_batches::EventBodies;
 use roster_persistence::repo::webhooks::{self, DeliveryStatus, StoredDelivery, StoredEndpoint};
 use serde_json::json;
 use uuid::Uuid;
@@ -33,6 +34,14 @@ const BATCH: u64 = 100;
 /// clock was read earlier than that of the deliveries already taken) waits at
 /// most this long behind a steady stream, such as a bulk sync's.
 const BATCHES_PER_PASS: u32 = 50;
+
+/// How long a runner that has sent everything due stays on the endpoint,
+/// looking for more every `LINGER_POLL` from where it is in the queue. A bulk
+/// sync queues deliveries a batch of rows at a time: leaving between two made
+/// the next claim probe the queue from its head, past every entry that the
+/// deliveries just sent left behind (on PostgreSQL, until vacuum).
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+const LINGER_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The client every delivery goes through: no redirects, the attempt timeout,
 /// and the SSRF-checking resolver.
@@ -94,23 +103,33 @@ fn signing_secrets(app: &AppState, endpoint: &StoredEndpoint) -> Result<Vec<Stri
 /// settled is still due when another takes the lease over, and is sent again
 /// with the same `webhook-id` (receivers deduplicate on it).
 async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() -> bool + Sync)) -> Result<()> {
-    let (mut position, mut batches) = (None, 0u32);
+    let (mut position, mut batches, mut idle_since) = (None, 0u32, None);
+    let mut bodies = EventBodies::default();
     while !stop() {
         if batches == BATCHES_PER_PASS {
             (position, batches) = (None, 0);
         }
         batches += 1;
-        let mut endpoint = webhooks::get_endpoint(&app.db.read, endpoint_id).await?;
+        let now = app.clock.wall();
+        let batch = webhooks::due_deliveries(&app.db.read, endpoint_id, now, position, BATCH, &mut bodies).await?;
+        let Some(last) = batch.last() else {
+            let idle = *idle_since.get_or_insert_with(std::time::Instant::now);
+            if idle.elapsed() >= LINGER {
+                return Ok(());
+            }
+            tokio::time::sleep(LINGER_POLL).await;
+            continue;
+        };
+        idle_since = None;
+        position = last.next_attempt_at.map(|due| (due, last.id));
+        let Some(mut endpoint) = webhooks::find_endpoint_by_id(&app.db.read, endpoint_id).await? else {
+            return Ok(());
+        };
         if !endpoint.enabled {
             return Ok(());
         }
         let secrets = signing_secrets(app, &endpoint)?;
-        let now = app.clock.wall();
-        let batch = webhooks::due_deliveries(&app.db.read, endpoint_id, now, position, BATCH).await?;
-        let Some(last) = batch.last() else {
-            return Ok(());
-        };
-        position = last.next_attempt_at.map(|due| (due, last.id));
+        let health = (endpoint.failing_since, endpoint.consecutive_failures);
         let mut done = Vec::with_capacity(batch.len());
         let mut disabled = None;
         let target = target(app, &endpoint).await;
@@ -132,8 +151,12 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
         let txn = begin(app).await?;
         // Deliveries taken but not sent (the endpoint was disabled) are still due.
         webhooks::record_attempts(&txn, &done).await?;
-        endpoint.updated_at = now;
-        webhooks::save_endpoint(&txn, &endpoint).await?;
+        // Most batches leave the failure record as it was: writing the row anyway
+        // made every writer queueing deliveries meanwhile (a bulk sync) lock a
+        // fresh version of it for its foreign key check.
+        if disabled.is_some() || health != (endpoint.failing_since, endpoint.consecutive_failures) {
+            webhooks::save_endpoint_health(&txn, &endpoint, disabled.as_deref(), now).await?;
+        }
         if let Some(reason) = disabled {
             let mut outbox = Outbox::load(&txn, endpoint.company_id, &app.clock).await?;
             let notice = Notice {

@@ -51,16 +51,33 @@ pub fn unpack(row: &batch::Model) -> Result<Vec<String>> {
     }
 }
 
-/// The bodies of the given batches, by batch id.
-pub async fn bodies_of(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = Uuid>) -> Result<HashMap<Uuid, Vec<String>>> {
-    let mut ids: Vec<Uuid> = ids.into_iter().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
+/// Event bodies by batch, as read. A runner keeps them from one batch of
+/// deliveries to the next, which mostly needs a batch of events it read already.
+#[derive(Debug, Default)]
+pub struct EventBodies(HashMap<Uuid, Vec<String>>);
+
+impl EventBodies {
+    /// Holds the batches `ids` from here on: reads those it lacks, forgets the others.
+    pub async fn load(&mut self, db: &impl ConnectionTrait, ids: impl IntoIterator<Item = Uuid>) -> Result<()> {
+        let mut ids: Vec<Uuid> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.0.retain(|id, _| ids.binary_search(id).is_ok());
+        ids.retain(|id| !self.0.contains_key(id));
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for row in batch::Entity::find().filter(batch::Column::Id.is_in(ids)).all(db).await? {
+            let bodies = unpack(&row)?;
+            self.0.insert(row.id, bodies);
+        }
+        Ok(())
     }
-    let rows = batch::Entity::find().filter(batch::Column::Id.is_in(ids)).all(db).await?;
-    rows.iter().map(|row| Ok((row.id, unpack(row)?))).collect()
+
+    /// The body on line `index` of a batch held.
+    pub fn body(&self, batch: Uuid, index: i32) -> Option<&str> {
+        self.0.get(&batch)?.get(usize::try_from(index).ok()?).map(String::as_str)
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! Webhook endpoints and their deliveries (R-WH-1..6). Secrets arrive here
 //! already encrypted; this layer never sees one in the clear.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -12,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::employees::Page;
-use super::event_batches;
+use super::event_batches::EventBodies;
 use crate::entities::webhook_delivery as delivery;
 use crate::entities::webhook_endpoint as endpoint;
 use crate::entities::webhook_event_batch as event_batch;
@@ -114,6 +112,22 @@ pub async fn save_endpoint(db: &impl ConnectionTrait, e: &StoredEndpoint) -> Res
     Ok(())
 }
 
+/// Writes what delivering learnt of the endpoint (R-WH-4): its failure record,
+/// and its disabling when `disabled` says why. Only those columns: an admin
+/// editing the endpoint meanwhile (its URL, events, secret) keeps the edit, and
+/// an admin's disabling is never undone by a delivery that succeeded.
+pub async fn save_endpoint_health(db: &impl ConnectionTrait, e: &StoredEndpoint, disabled: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+    let mut update = endpoint::Entity::update_many()
+        .col_expr(endpoint::Column::FailingSince, Expr::val(e.failing_since))
+        .col_expr(endpoint::Column::ConsecutiveFailures, Expr::val(e.consecutive_failures))
+        .col_expr(endpoint::Column::UpdatedAt, Expr::val(now));
+    if let Some(reason) = disabled {
+        update = update.col_expr(endpoint::Column::Enabled, Expr::val(false)).col_expr(endpoint::Column::DisabledReason, Expr::val(reason));
+    }
+    update.filter(endpoint::Column::Id.eq(e.id)).filter(endpoint::Column::CompanyId.eq(e.company_id)).exec(db).await?;
+    Ok(())
+}
+
 pub async fn find_endpoint(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<Option<StoredEndpoint>> {
     Ok(endpoint::Entity::find()
         .filter(endpoint::Column::CompanyId.eq(company_id))
@@ -123,9 +137,10 @@ pub async fn find_endpoint(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid
         .map(endpoint_from))
 }
 
-/// An endpoint by id alone, for the runner (which works for every company).
-pub async fn get_endpoint(db: &impl ConnectionTrait, id: Uuid) -> Result<StoredEndpoint> {
-    endpoint::Entity::find_by_id(id).one(db).await?.map(endpoint_from).ok_or(RepoError::NotFound)
+/// An endpoint by id alone, for the runner (which works for every company);
+/// none once deleted.
+pub async fn find_endpoint_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<StoredEndpoint>> {
+    Ok(endpoint::Entity::find_by_id(id).one(db).await?.map(endpoint_from))
 }
 
 pub async fn list_endpoints(db: &impl ConnectionTrait, company_id: Uuid) -> Result<Vec<StoredEndpoint>> {
@@ -214,11 +229,11 @@ pub struct StoredDelivery {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
-fn delivery_from(m: delivery::Model, bodies: &HashMap<Uuid, Vec<String>>) -> Result<StoredDelivery> {
+fn delivery_from(m: delivery::Model, bodies: &EventBodies) -> Result<StoredDelivery> {
     let payload = m
         .batch_id
         .zip(m.batch_index)
-        .and_then(|(batch, index)| bodies.get(&batch)?.get(usize::try_from(index).ok()?).cloned())
+        .and_then(|(batch, index)| bodies.body(batch, index).map(str::to_owned))
         .ok_or_else(|| RepoError::Corrupt(format!("delivery {}: its event body is missing", m.id)))?;
     Ok(StoredDelivery {
         id: m.id,
@@ -238,10 +253,11 @@ fn delivery_from(m: delivery::Model, bodies: &HashMap<Uuid, Vec<String>>) -> Res
     })
 }
 
-/// Deliveries with their bodies: one read of the batches they point at.
-async fn with_bodies(db: &impl ConnectionTrait, rows: Vec<delivery::Model>) -> Result<Vec<StoredDelivery>> {
-    let bodies = event_batches::bodies_of(db, rows.iter().filter_map(|r| r.batch_id)).await?;
-    rows.into_iter().map(|m| delivery_from(m, &bodies)).collect()
+/// Deliveries with their bodies: one read of the batches they point at that
+/// `bodies` does not hold yet.
+async fn with_bodies(db: &impl ConnectionTrait, rows: Vec<delivery::Model>, bodies: &mut EventBodies) -> Result<Vec<StoredDelivery>> {
+    bodies.load(db, rows.iter().filter_map(|r| r.batch_id)).await?;
+    rows.into_iter().map(|m| delivery_from(m, bodies)).collect()
 }
 
 /// An endpoint's deliveries, newest first (ids are UUIDv7), a keyset page on
@@ -260,7 +276,7 @@ pub async fn deliveries_page(
     let mut rows = deliveries_page_query(endpoint_id, status, (first, after)).all(db).await?;
     let has_next_page = rows.len() as u64 > first;
     rows.truncate(first as usize);
-    Ok(Page { items: with_bodies(db, rows).await?, has_next_page, total_count })
+    Ok(Page { items: with_bodies(db, rows, &mut EventBodies::default()).await?, has_next_page, total_count })
 }
 
 fn deliveries_filtered(endpoint_id: Uuid, status: Option<DeliveryStatus>) -> sea_orm::Select<delivery::Entity> {
@@ -305,7 +321,7 @@ pub fn deliveries_page_statement(
 pub async fn find_delivery(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<Option<StoredDelivery>> {
     let row =
         delivery::Entity::find().filter(delivery::Column::CompanyId.eq(company_id)).filter(delivery::Column::Id.eq(id)).one(db).await?;
-    Ok(with_bodies(db, row.into_iter().collect()).await?.pop())
+    Ok(with_bodies(db, row.into_iter().collect(), &mut EventBodies::default()).await?.pop())
 }
 
 /// Enabled endpoints with a delivery due at `now`, at most `limit`, leaving out
@@ -386,16 +402,18 @@ pub fn due_deliveries_statement(backend: DbBackend, endpoint_id: Uuid, after: Op
 /// order they became due (then as created), read in that order from the
 /// endpoint's queue index. A plain read: the endpoint's lease keeps other
 /// runners off them (a row lock would cost a write per row and end at once).
+/// `bodies` carries the event bodies read over from the caller's last batch.
 pub async fn due_deliveries(
     db: &impl ConnectionTrait,
     endpoint_id: Uuid,
     now: DateTime<Utc>,
     after: Option<QueuePosition>,
     limit: u64,
+    bodies: &mut EventBodies,
 ) -> Result<Vec<StoredDelivery>> {
     let mut rows = due_deliveries_query(endpoint_id, after, limit).all(db).await?;
     rows.retain(|row| row.next_attempt_at.is_some_and(|due| due <= now));
-    with_bodies(db, rows).await
+    with_bodies(db, rows, bodies).await
 }
 
 /// A multi-row insert of deliveries: the columns every row is written with
@@ -408,46 +426,73 @@ pub(super) fn delivery_insert(rest: &[delivery::Column]) -> sea_orm::sea_query::
     insert
 }
 
-/// Records the outcomes of many attempts in multi-row statements (an upsert on
-/// the delivery's id that changes only the attempt's columns), in the caller's
-/// transaction. On PostgreSQL that transaction commits without waiting for its
-/// WAL to reach the disk: a record lost in a crash only means its deliveries
-/// are sent again with the same `webhook-id`, and a flush per batch of
-/// attempts competed with a bulk sync's own commits for the disk.
+/// Records the outcomes of many attempts, a multi-row update of the attempt's
+/// columns alone per 200, in the caller's transaction; a delivery deleted
+/// meanwhile (with its endpoint) stays deleted. On PostgreSQL that
+/// transaction commits without waiting for its WAL to reach the disk: a record
+/// lost in a crash only means its deliveries are sent again with the same
+/// `webhook-id`, and a flush per batch of attempts competed with a bulk sync's
+/// own commits for the disk.
 pub async fn record_attempts(db: &impl ConnectionTrait, done: &[StoredDelivery]) -> Result<()> {
-    use delivery::Column as C;
-    use sea_orm::sea_query::OnConflict;
-    if db.get_database_backend() == DbBackend::Postgres {
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres {
         db.execute_unprepared("SET LOCAL synchronous_commit TO OFF").await?;
     }
     for chunk in done.chunks(200) {
-        let mut insert = delivery_insert(&[C::LastStatusCode, C::LastError, C::NextAttemptAt, C::CreatedAt, C::DeliveredAt]);
-        insert.on_conflict(
-            OnConflict::column(C::Id)
-                .update_columns([C::Status, C::Attempts, C::LastStatusCode, C::LastError, C::NextAttemptAt, C::DeliveredAt])
-                .to_owned(),
-        );
-        for d in chunk {
-            insert.values_panic([
-                Expr::val(d.id),
-                Expr::val(d.company_id),
-                Expr::val(d.endpoint_id),
-                Expr::val(d.event_id),
-                Expr::val(d.event_type.as_str()),
-                Expr::val(d.batch.map(|(id, _)| id)),
-                Expr::val(d.batch.map(|(_, index)| index)),
-                Expr::val(d.status.code()),
-                Expr::val(d.attempts),
-                Expr::val(d.last_status_code),
-                Expr::val(d.last_error.clone()),
-                Expr::val(d.next_attempt_at),
-                Expr::val(d.created_at),
-                Expr::val(d.delivered_at),
-            ]);
-        }
-        db.execute(&insert).await?;
+        db.execute_raw(attempts_update(backend, chunk)).await?;
     }
     Ok(())
+}
+
+/// What an attempt changes in its delivery's row, with the PostgreSQL types.
+const ATTEMPT_COLUMNS: [(&str, &str); 7] = [
+    ("id", "uuid"),
+    ("status", "text"),
+    ("attempts", "integer"),
+    ("last_status_code", "integer"),
+    ("last_error", "text"),
+    ("next_attempt_at", "timestamptz"),
+    ("delivered_at", "timestamptz"),
+];
+
+/// An update of the attempt's columns joined on the primary key to the
+/// attempts (an upsert carried every column of the row and checked for a
+/// conflict first). PostgreSQL gets them as one JSON parameter, so the
+/// statement is the same for any number of attempts and is planned once per
+/// connection; SQLite, which plans in microseconds, as a `VALUES` list.
+fn attempts_update(backend: DbBackend, done: &[StoredDelivery]) -> sea_orm::Statement {
+    use sea_orm::Value;
+    let (source, values): (String, Vec<Value>) = if backend == DbBackend::Postgres {
+        let typed: Vec<String> = ATTEMPT_COLUMNS.iter().map(|(c, t)| format!("{c} {t}")).collect();
+        let attempts = done
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "id": d.id, "status": d.status.code(), "attempts": d.attempts, "last_status_code": d.last_status_code,
+                    "last_error": d.last_error, "next_attempt_at": d.next_attempt_at, "delivered_at": d.delivered_at,
+                })
+            })
+            .collect();
+        (format!("jsonb_to_recordset($1) AS attempt({})", typed.join(", ")), vec![serde_json::Value::Array(attempts).into()])
+    } else {
+        let named: Vec<String> = ATTEMPT_COLUMNS.iter().enumerate().map(|(i, (c, _))| format!("column{} AS {c}", i + 1)).collect();
+        let row = format!("({})", ["?"; ATTEMPT_COLUMNS.len()].join(", "));
+        let values = done.iter().flat_map(|d| {
+            [
+                d.id.into(),
+                d.status.code().into(),
+                d.attempts.into(),
+                d.last_status_code.into(),
+                d.last_error.clone().into(),
+                d.next_attempt_at.into(),
+                d.delivered_at.into(),
+            ]
+        });
+        (format!("(SELECT {} FROM (VALUES {})) AS attempt", named.join(", "), vec![row; done.len()].join(", ")), values.collect())
+    };
+    let set: Vec<String> = ATTEMPT_COLUMNS[1..].iter().map(|(c, _)| format!("{c} = attempt.{c}")).collect();
+    let sql = format!("UPDATE webhook_deliveries SET {} FROM {source} WHERE webhook_deliveries.id = attempt.id", set.join(", "));
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Queues one more attempt of a delivery, whatever its status.

@@ -491,14 +491,23 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
     assert!(plan.contains(queue) && !plan.contains("Seq Scan on webhook_deliveries"), "endpoints with deliveries due:\n{plan}");
 
     // And what they read: the due deliveries in the order they were made.
-    let due = webhooks::due_deliveries(&db.conn, endpoints[1].id, now, None, 100).await.unwrap();
+    let due = webhooks::due_deliveries(&db.conn, endpoints[1].id, now, None, 100, &mut Default::default()).await.unwrap();
     assert_eq!(due.len(), 100);
     assert!(due.iter().all(|d| d.endpoint_id == endpoints[1].id && d.status == DeliveryStatus::Pending));
     let sent_order: Vec<Uuid> = due.iter().map(|d| d.event_id).collect();
     assert_eq!(sent_order, fresh[..100].iter().map(|e| e.id).collect::<Vec<_>>(), "oldest first");
     // The next batch starts where the last one ended, without stepping back.
     let last = due.last().unwrap();
-    let next = webhooks::due_deliveries(&db.conn, endpoints[1].id, now, Some((last.next_attempt_at.unwrap(), last.id)), 100).await.unwrap();
+    let next = webhooks::due_deliveries(
+        &db.conn,
+        endpoints[1].id,
+        now,
+        Some((last.next_attempt_at.unwrap(), last.id)),
+        100,
+        &mut Default::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(next.iter().map(|d| d.event_id).collect::<Vec<_>>(), fresh[100..200].iter().map(|e| e.id).collect::<Vec<_>>());
     let mut with_due = webhooks::due_endpoints(&db.conn, now, &[], 64).await.unwrap();
     with_due.sort();

@@ -376,7 +376,7 @@ async fn r_wh_2_bodies_queued_before_event_batches_survive_the_migration() {
     Migrator::up(&db.conn, None).await.expect("migrate to event batches");
     let moved = webhooks::find_delivery(&db.conn, acme.id, id).await.unwrap().expect("the delivery is still there");
     assert_eq!((moved.payload.as_str(), moved.status), (body, DeliveryStatus::Pending));
-    let due = webhooks::due_deliveries(&db.conn, endpoint.id, now, None, 10).await.unwrap();
+    let due = webhooks::due_deliveries(&db.conn, endpoint.id, now, None, 10, &mut Default::default()).await.unwrap();
     assert_eq!(due.iter().map(|d| (d.id, d.payload.as_str())).collect::<Vec<_>>(), vec![(id, body)]);
 
     // And back: undone, the body is in its row again.
@@ -434,13 +434,16 @@ async fn deleting_an_endpoint_keeps_only_the_event_bodies_other_endpoints_still_
 
     assert!(webhooks::delete_endpoint(&db.conn, acme.id, endpoints[0].id).await.unwrap());
     assert_eq!(batches().await, 4, "the other Acme endpoint still needs every batch");
-    let due = webhooks::due_deliveries(&db.conn, endpoints[1].id, now, None, 300).await.unwrap();
+    let due = webhooks::due_deliveries(&db.conn, endpoints[1].id, now, None, 300, &mut Default::default()).await.unwrap();
     assert_eq!(due.len(), 260);
     assert_eq!(due[0].payload, "{\"n\":0}");
     assert_eq!(due[259].payload, "{\"n\":9}");
 
     assert!(webhooks::delete_endpoint(&db.conn, acme.id, endpoints[1].id).await.unwrap());
     assert_eq!(batches().await, 1, "only Globex's batch is left");
-    assert_eq!(webhooks::due_deliveries(&db.conn, endpoints[2].id, now, None, 10).await.unwrap()[0].payload, "{\"n\":0}");
+    assert_eq!(
+        webhooks::due_deliveries(&db.conn, endpoints[2].id, now, None, 10, &mut Default::default()).await.unwrap()[0].payload,
+        "{\"n\":0}"
+    );
     assert!(!webhooks::delete_endpoint(&db.conn, globex.id, endpoints[0].id).await.unwrap(), "already gone");
 }
