@@ -371,24 +371,11 @@ async fn run_once(args: &Args, file: &Path, existing: &Path, dir: &Path, run: us
         wait(&app, job.id, JobStatus::DryRunCompleted).await;
     })
     .await;
-    let sampler = args.webhook.then(|| {
-        let app = app.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                let (_, by_status) = roster_persistence::repo::webhooks::counts(&app.db.read).await.expect("delivery counts");
-                eprintln!("  deliveries during the sync: {by_status:?}");
-            }
-        })
-    });
     let ((), sync) = measure("sync", async {
         imports::confirm_sync(&app, &caller, job.id).await.expect("sync");
         wait(&app, job.id, JobStatus::Completed).await;
     })
     .await;
-    if let Some(sampler) = sampler {
-        sampler.abort();
-    }
     let runs = imports::runs_of(&app, &job).await.unwrap();
     let summary = format!("{:?}", runs.last().unwrap().summary);
     if args.webhook {
