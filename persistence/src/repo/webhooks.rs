@@ -444,6 +444,11 @@ pub async fn record_attempts(db: &impl ConnectionTrait, done: &[StoredDelivery])
     Ok(())
 }
 
+/// The statement `record_attempts` runs for these attempts, for plan tests.
+pub fn record_attempts_statement(backend: DbBackend, done: &[StoredDelivery]) -> sea_orm::Statement {
+    attempts_update(backend, done)
+}
+
 /// What an attempt changes in its delivery's row, with the PostgreSQL types.
 const ATTEMPT_COLUMNS: [(&str, &str); 7] = [
     ("id", "uuid"),

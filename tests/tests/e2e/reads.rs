@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DurationRound, Utc};
 use roster_domain::{CompanyGroup, EmployeeStatus, GroupName};
 use roster_persistence::repo::employees::{self, EmployeeFilter};
 use roster_persistence::repo::{companies, groups, imports};
@@ -498,7 +498,7 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
     assert_eq!(sent_order, fresh[..100].iter().map(|e| e.id).collect::<Vec<_>>(), "oldest first");
     // The next batch starts where the last one ended, without stepping back.
     let last = due.last().unwrap();
-    let next = webhooks::due_deliveries(
+    let due_next = webhooks::due_deliveries(
         &db.conn,
         endpoints[1].id,
         now,
@@ -508,7 +508,7 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
     )
     .await
     .unwrap();
-    assert_eq!(next.iter().map(|d| d.event_id).collect::<Vec<_>>(), fresh[100..200].iter().map(|e| e.id).collect::<Vec<_>>());
+    assert_eq!(due_next.iter().map(|d| d.event_id).collect::<Vec<_>>(), fresh[100..200].iter().map(|e| e.id).collect::<Vec<_>>());
     let mut with_due = webhooks::due_endpoints(&db.conn, now, &[], 64).await.unwrap();
     with_due.sort();
     assert_eq!(with_due, endpoints.iter().map(|e| e.id).collect::<Vec<_>>());
@@ -542,6 +542,36 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
     let next =
         webhooks::deliveries_page(&db.conn, endpoints[1].id, Some(DeliveryStatus::Delivered), (5, Some(after)), false).await.unwrap();
     assert_eq!(next.items.iter().map(|d| d.event_id).collect::<Vec<_>>(), old[5_990..5_995].iter().rev().map(|e| e.id).collect::<Vec<_>>());
+
+    // Their outcomes are written through the primary key, whatever the log's length.
+    let plan = plan_of(&db, webhooks::record_attempts_statement(backend, &due_next)).await;
+    let by_key = match db.kind {
+        DatabaseKind::Postgres => plan.contains("webhook_deliveries_pkey") && !plan.contains("Seq Scan on webhook_deliveries"),
+        DatabaseKind::Sqlite => plan.contains("SEARCH webhook_deliveries USING"),
+    };
+    assert!(by_key, "recording attempts: expected the primary key, got:\n{plan}");
+    let mut sent = due_next.clone();
+    let at = now.duration_trunc(chrono::Duration::seconds(1)).unwrap() + chrono::Duration::seconds(1);
+    for (i, d) in sent.iter_mut().enumerate() {
+        d.attempts = 1;
+        (d.status, d.next_attempt_at) = match i {
+            0 => (DeliveryStatus::Pending, Some(at + chrono::Duration::minutes(5))),
+            _ => (DeliveryStatus::Delivered, None),
+        };
+        (d.last_status_code, d.last_error, d.delivered_at) = match i {
+            0 => (Some(503), Some("answered 503".into()), None),
+            _ => (Some(200), None, Some(at)),
+        };
+    }
+    let txn = db.conn.begin().await.unwrap();
+    webhooks::record_attempts(&txn, &sent).await.unwrap();
+    txn.commit().await.unwrap();
+    for d in [&sent[0], &sent[1], &sent[99]] {
+        let stored = webhooks::find_delivery(&db.conn, acme.id, d.id).await.unwrap().unwrap();
+        assert_eq!(&stored, d, "an attempt's outcome, as recorded and read back");
+    }
+    let untouched = webhooks::find_delivery(&db.conn, acme.id, due[0].id).await.unwrap().unwrap();
+    assert_eq!(untouched, due[0], "a delivery without an attempt is left as it was");
 }
 
 /// R-LOG-5: a lifecycle tick finds each company's next onboarding and

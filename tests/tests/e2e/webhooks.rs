@@ -447,3 +447,48 @@ async fn deleting_an_endpoint_keeps_only_the_event_bodies_other_endpoints_still_
     );
     assert!(!webhooks::delete_endpoint(&db.conn, globex.id, endpoints[0].id).await.unwrap(), "already gone");
 }
+
+/// R-WH-4: what delivering writes of an endpoint is its failure record, and
+/// its disabling with the reason. An admin who changes the URL, rotates the
+/// secret or disables the endpoint while a batch is being sent keeps the change.
+#[tokio::test]
+async fn an_endpoints_failure_record_never_overwrites_an_admins_edit_made_meanwhile() {
+    use chrono::DurationRound;
+    use roster_persistence::repo::{
+        companies,
+        webhooks::{self, StoredEndpoint},
+    };
+
+    let (url, _dir) = fresh_database().await;
+    let db = roster_persistence::Database::connect(&url).await.expect("connect");
+    let now = chrono::Utc::now().duration_trunc(chrono::Duration::seconds(1)).unwrap();
+    let acme = crate::lookups::company("Acme");
+    companies::insert(&db.conn, &acme, now).await.unwrap();
+    let endpoints: Vec<StoredEndpoint> =
+        (0..2).map(|n| StoredEndpoint::new(acme.id, format!("https://hooks.example.com/{n}"), vec![], "sealed".into(), now)).collect();
+    for e in &endpoints {
+        webhooks::insert_endpoint(&db.conn, e).await.unwrap();
+    }
+
+    // The runner read the first endpoint; then the admin edited it.
+    let mut seen_by_runner = endpoints[0].clone();
+    let mut edited = endpoints[0].clone();
+    edited.url = "https://hooks.example.com/moved".into();
+    edited.secret = "sealed-after-rotation".into();
+    edited.enabled = false;
+    webhooks::save_endpoint(&db.conn, &edited).await.unwrap();
+    seen_by_runner.failing_since = Some(now);
+    seen_by_runner.consecutive_failures = 1;
+    webhooks::save_endpoint_health(&db.conn, &seen_by_runner, None, now).await.unwrap();
+    let stored = webhooks::find_endpoint(&db.conn, acme.id, edited.id).await.unwrap().unwrap();
+    assert_eq!((stored.url.as_str(), stored.secret.as_str(), stored.enabled), (edited.url.as_str(), edited.secret.as_str(), false));
+    assert_eq!((stored.failing_since, stored.consecutive_failures), (Some(now), 1), "the failure record is written");
+
+    // The runner disables the second one: it says why.
+    let mut failing = endpoints[1].clone();
+    (failing.failing_since, failing.consecutive_failures) = (Some(now), 5);
+    webhooks::save_endpoint_health(&db.conn, &failing, Some("5 deliveries in a row failed"), now).await.unwrap();
+    let stored = webhooks::find_endpoint(&db.conn, acme.id, failing.id).await.unwrap().unwrap();
+    assert_eq!((stored.enabled, stored.disabled_reason.as_deref()), (false, Some("5 deliveries in a row failed")));
+    assert_eq!(stored.url, endpoints[1].url);
+}
