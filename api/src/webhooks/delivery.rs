@@ -35,6 +35,10 @@ const BATCH: u64 = 100;
 /// most this long behind a steady stream, such as a bulk sync's.
 const BATCHES_PER_PASS: u32 = 50;
 
+/// Attempts recorded in one write at most, unless the endpoint's failure record
+/// changes first. Few, large writes leave the database's writer (SQLite has
+/// one) to a bulk sync for longer; a crash before one only means a resend.
+const RECORD_EVERY: usize = 1_000;
 /// How long a runner that has sent everything due stays on the endpoint,
 /// looking for more every `LINGER_POLL` from where it is in the queue. A bulk
 /// sync queues deliveries a batch of rows at a time: leaving between two made
@@ -105,14 +109,18 @@ fn signing_secrets(app: &AppState, endpoint: &StoredEndpoint) -> Result<Vec<Stri
 async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() -> bool + Sync)) -> Result<()> {
     let (mut position, mut batches, mut idle_since) = (None, 0u32, None);
     let mut bodies = EventBodies::default();
+    // Sent, and not yet recorded: still pending in the database, behind `position`.
+    let mut unrecorded = Vec::new();
     while !stop() {
         if batches == BATCHES_PER_PASS {
+            record(app, &mut unrecorded, None).await?;
             (position, batches) = (None, 0);
         }
         batches += 1;
         let now = app.clock.wall();
         let batch = webhooks::due_deliveries(&app.db.read, endpoint_id, now, position, BATCH, &mut bodies).await?;
         let Some(last) = batch.last() else {
+            record(app, &mut unrecorded, None).await?;
             let idle = *idle_since.get_or_insert_with(std::time::Instant::now);
             if idle.elapsed() >= LINGER {
                 return Ok(());
@@ -122,17 +130,18 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
         };
         idle_since = None;
         position = last.next_attempt_at.map(|due| (due, last.id));
+        // Deleted: its deliveries went with it, recorded or not.
         let Some(mut endpoint) = webhooks::find_endpoint_by_id(&app.db.read, endpoint_id).await? else {
             return Ok(());
         };
         if !endpoint.enabled {
-            return Ok(());
+            return record(app, &mut unrecorded, None).await;
         }
         let secrets = signing_secrets(app, &endpoint)?;
         let health = (endpoint.failing_since, endpoint.consecutive_failures);
-        let mut done = Vec::with_capacity(batch.len());
         let mut disabled = None;
         let target = target(app, &endpoint).await;
+        // Deliveries taken but not sent (the endpoint was disabled) are still due.
         for mut delivery in batch {
             let outcome = match &target {
                 Ok(url) => attempt(app, url, &secrets, &delivery).await,
@@ -141,22 +150,33 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
             let now = app.clock.wall();
             settle(&app.webhooks, &mut delivery, &outcome, now);
             let failed = delivery.status == DeliveryStatus::Failed;
-            done.push(delivery);
+            unrecorded.push(delivery);
             if let Some(reason) = track(&app.webhooks, &mut endpoint, outcome.is_ok(), failed, now) {
                 disabled = Some(reason);
                 break;
             }
         }
-        let now = app.clock.wall();
-        let txn = begin(app).await?;
-        // Deliveries taken but not sent (the endpoint was disabled) are still due.
-        webhooks::record_attempts(&txn, &done).await?;
         // Most batches leave the failure record as it was: writing the row anyway
         // made every writer queueing deliveries meanwhile (a bulk sync) lock a
         // fresh version of it for its foreign key check.
-        if disabled.is_some() || health != (endpoint.failing_since, endpoint.consecutive_failures) {
-            webhooks::save_endpoint_health(&txn, &endpoint, disabled.as_deref(), now).await?;
+        let health_changed = disabled.is_some() || health != (endpoint.failing_since, endpoint.consecutive_failures);
+        if health_changed || unrecorded.len() >= RECORD_EVERY {
+            record(app, &mut unrecorded, health_changed.then_some((&endpoint, disabled))).await?;
         }
+    }
+    record(app, &mut unrecorded, None).await
+}
+
+/// Writes the outcomes of `attempts` (then forgets them) and, when given, the
+/// endpoint's new failure record, and its disabling with the admins' notice.
+async fn record(app: &AppState, attempts: &mut Vec<StoredDelivery>, health: Option<(&StoredEndpoint, Option<String>)>) -> Result<()> {
+    if attempts.is_empty() && health.is_none() {
+        return Ok(());
+    }
+    let txn = begin(app).await?;
+    webhooks::record_attempts(&txn, attempts).await?;
+    if let Some((endpoint, disabled)) = health {
+        webhooks::save_endpoint_health(&txn, endpoint, disabled.as_deref(), app.clock.wall()).await?;
         if let Some(reason) = disabled {
             let mut outbox = Outbox::load(&txn, endpoint.company_id, &app.clock).await?;
             let notice = Notice {
@@ -168,8 +188,9 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
             notifications::record(&txn, &mut outbox, endpoint.company_id, vec![notice], at).await?;
             outbox.write(&txn, at).await?;
         }
-        commit(txn).await?;
     }
+    commit(txn).await?;
+    attempts.clear();
     Ok(())
 }
 

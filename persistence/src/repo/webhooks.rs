@@ -427,7 +427,7 @@ pub(super) fn delivery_insert(rest: &[delivery::Column]) -> sea_orm::sea_query::
 }
 
 /// Records the outcomes of many attempts, a multi-row update of the attempt's
-/// columns alone per 200, in the caller's transaction; a delivery deleted
+/// columns alone, in the caller's transaction; a delivery deleted
 /// meanwhile (with its endpoint) stays deleted. On PostgreSQL that
 /// transaction commits without waiting for its WAL to reach the disk: a record
 /// lost in a crash only means its deliveries are sent again with the same
@@ -438,7 +438,9 @@ pub async fn record_attempts(db: &impl ConnectionTrait, done: &[StoredDelivery])
     if backend == DbBackend::Postgres {
         db.execute_unprepared("SET LOCAL synchronous_commit TO OFF").await?;
     }
-    for chunk in done.chunks(200) {
+    // One JSON parameter carries any number of attempts; SQLite binds seven values an attempt.
+    let per_statement = if backend == DbBackend::Postgres { done.len().max(1) } else { 200 };
+    for chunk in done.chunks(per_statement) {
         db.execute_raw(attempts_update(backend, chunk)).await?;
     }
     Ok(())
