@@ -78,7 +78,20 @@ pub fn enqueue_into(
     push_event_batches(batch, stored);
     use webhook_delivery::Column as C;
     for chunk in rows.chunks(300) {
-        let mut insert = super::webhooks::delivery_insert(&[C::NextAttemptAt, C::CreatedAt]);
+        let mut insert = Query::insert();
+        insert.into_table(webhook_delivery::Entity).columns([
+            C::Id,
+            C::CompanyId,
+            C::EndpointId,
+            C::EventId,
+            C::EventType,
+            C::BatchId,
+            C::BatchIndex,
+            C::Status,
+            C::Attempts,
+            C::NextAttemptAt,
+            C::CreatedAt,
+        ]);
         for (endpoint_id, event, batch_id, index) in chunk {
             insert.values_panic([
                 Expr::val(Uuid::now_v7()),

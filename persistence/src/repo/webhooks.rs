@@ -416,16 +416,6 @@ pub async fn due_deliveries(
     with_bodies(db, rows, bodies).await
 }
 
-/// A multi-row insert of deliveries: the columns every row is written with
-/// (whom it is for, what, where its body is, its state), then `rest`.
-pub(super) fn delivery_insert(rest: &[delivery::Column]) -> sea_orm::sea_query::InsertStatement {
-    use delivery::Column as C;
-    let base = [C::Id, C::CompanyId, C::EndpointId, C::EventId, C::EventType, C::BatchId, C::BatchIndex, C::Status, C::Attempts];
-    let mut insert = sea_orm::sea_query::Query::insert();
-    insert.into_table(delivery::Entity).columns(base.into_iter().chain(rest.iter().copied()));
-    insert
-}
-
 /// Records the outcomes of many attempts, a multi-row update of the attempt's
 /// columns alone, in the caller's transaction; a delivery deleted
 /// meanwhile (with its endpoint) stays deleted. On PostgreSQL that
