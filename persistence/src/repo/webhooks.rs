@@ -218,8 +218,6 @@ pub struct StoredDelivery {
     pub event_type: String,
     /// The exact body sent.
     pub payload: String,
-    /// Where the body is stored: its batch and its place in it.
-    pub batch: Option<(Uuid, i32)>,
     pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_status_code: Option<i32>,
@@ -242,7 +240,6 @@ fn delivery_from(m: delivery::Model, bodies: &EventBodies) -> Result<StoredDeliv
         event_id: m.event_id,
         event_type: m.event_type,
         payload,
-        batch: m.batch_id.zip(m.batch_index),
         status: DeliveryStatus::parse(&m.status).ok_or_else(|| RepoError::Corrupt(format!("delivery status {}", m.status)))?,
         attempts: m.attempts,
         last_status_code: m.last_status_code,
