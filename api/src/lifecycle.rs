@@ -177,7 +177,7 @@ async fn onboard(app: &AppState, company: &Company, policies: &[BudgetPolicy], d
         }
         let now = app.clock.now();
         let txn = begin(app).await?;
-        let mut outbox = Outbox::load(&txn, company.id, &app.clock).await?;
+        let mut outbox = Outbox::load(&txn, company.id).await?;
         let grants_due: Vec<(Uuid, roster_domain::GrantDue)> = due
             .iter()
             .flat_map(|s| {
@@ -227,7 +227,7 @@ async fn grant_monthly(app: &AppState, company: &Company, policies: &[BudgetPoli
             .collect();
         let now = app.clock.now();
         let txn = begin(app).await?;
-        let mut outbox = Outbox::load(&txn, company.id, &app.clock).await?;
+        let mut outbox = Outbox::load(&txn, company.id).await?;
         let made = if outbox.wants(EventType::BudgetGranted) {
             let made = grants::grant_many_returning(&txn, company.id, &due, now).await?;
             for (employee_id, grant) in &made {
@@ -257,7 +257,7 @@ async fn deactivate(app: &AppState, company: &Company, date: NaiveDate) -> Resul
         }
         let now = app.clock.now();
         let txn = begin(app).await?;
-        let mut outbox = Outbox::load(&txn, company.id, &app.clock).await?;
+        let mut outbox = Outbox::load(&txn, company.id).await?;
         let ids: Vec<Uuid> = due.iter().map(|s| s.employee.id).collect();
         let marked = lifecycle::mark_deactivated(&txn, company.id, &ids, now).await?;
         let marked_ids: Vec<Uuid> = marked.iter().map(|s| s.employee.id).collect();

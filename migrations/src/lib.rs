@@ -19,6 +19,7 @@ mod m20261202_000011_employee_counts;
 mod m20261203_000012_delivery_queue;
 mod m20261203_000013_event_batches;
 mod m20261203_000014_delivery_log;
+mod m20261204_000015_outbox_cursors;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_delivery_queue::Migration),
             Box::new(m20261203_000013_event_batches::Migration),
             Box::new(m20261203_000014_delivery_log::Migration),
+            Box::new(m20261204_000015_outbox_cursors::Migration),
         ]
     }
 }

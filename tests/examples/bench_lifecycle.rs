@@ -264,7 +264,7 @@ async fn main() {
     let per_endpoint = args.deliveries / args.endpoints;
     for chunk in (0..per_endpoint).collect::<Vec<_>>().chunks(1000) {
         let txn = app.db.conn.begin().await.unwrap();
-        let mut outbox = Outbox::load(&txn, company_ids[0], &app.clock).await.unwrap();
+        let mut outbox = Outbox::load(&txn, company_ids[0]).await.unwrap();
         for i in chunk {
             outbox.emit(EventType::EmployeeUpdated, clock.now(), || serde_json::json!({ "n": i }));
         }

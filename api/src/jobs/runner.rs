@@ -87,7 +87,7 @@ async fn execute(app: AppState, run: StoredRun, owner: String, shutdown: watch::
 /// `UNMATCHED_EMPLOYEES` and an `EMAIL_DISCREPANCY` per differing e-mail.
 async fn announce_completion(txn: &DatabaseTransaction, run: &StoredRun, source: ImportSource, app: &AppState) -> Result<()> {
     let now = app.clock.now();
-    let mut outbox = Outbox::load(txn, run.company_id, &app.clock).await?;
+    let mut outbox = Outbox::load(txn, run.company_id).await?;
     let data = || json!({ "companyId": run.company_id, "jobId": run.job_id, "runId": run.id, "summary": summary_json(&run.summary) });
     if run.mode == RunMode::DryRun {
         outbox.emit(EventType::ImportDryRunCompleted, now, data);

@@ -62,7 +62,7 @@ pub async fn execute(ctl: &mut RunControl) -> Result<Ending> {
         plan_run,
         actor: ctl.run.started_by.clone(),
         today: company.today(app.clock.now()),
-        outbox: Outbox::load(db, job.company_id, &app.clock).await?,
+        outbox: Outbox::load(db, job.company_id).await?,
     });
     let per_transaction = app.runner.batch_size.max(1);
     let (mut summary, mut processed, mut after) = (Summary::default(), 0u64, 0u32);

@@ -86,7 +86,7 @@ pub(crate) async fn insert_new(
     today: NaiveDate,
 ) -> Result<StoredEmployee> {
     let (company_id, now) = (employee.company_id, app.clock.now());
-    let mut outbox = Outbox::load(txn, company_id, &app.clock).await?;
+    let mut outbox = Outbox::load(txn, company_id).await?;
     let stored = employees::insert(txn, employee, now, today).await?;
     outbox.emit(EventType::EmployeeCreated, now, || employee_data(&stored, today));
     if employee.login_state == LoginState::Invited {
@@ -123,7 +123,7 @@ pub(crate) async fn save(
     }
     let now = app.clock.now();
     let txn = begin(app).await?;
-    let mut outbox = Outbox::load(&txn, after.company_id, &app.clock).await?;
+    let mut outbox = Outbox::load(&txn, after.company_id).await?;
     employees::update(&txn, &after, before.employee.version, now).await?;
     audit_change(&txn, app, caller, action, Some(&before.employee), &after).await?;
     let saved = StoredEmployee { employee: after, updated_at: now, ..before };
@@ -225,7 +225,7 @@ pub async fn change_login(
     let now = app.clock.now();
     let action = if change == LoginChange::Enable { "employee.enable_login" } else { "employee.disable_login" };
     let txn = begin(app).await?;
-    let mut outbox = Outbox::load(&txn, company_id, &app.clock).await?;
+    let mut outbox = Outbox::load(&txn, company_id).await?;
     let mut saved = Vec::with_capacity(changes.len());
     for (before, after) in changes {
         employees::update(&txn, &after, before.employee.version, now).await?;

@@ -6,6 +6,7 @@ use roster_persistence::repo::employees::Page;
 use roster_persistence::repo::webhooks::{self, DeliveryStatus, StoredDelivery, StoredEndpoint};
 use uuid::Uuid;
 
+use super::{begin, commit};
 use crate::auth::{Caller, Permission};
 use crate::error::{ApiError, Result, UserError};
 use crate::state::AppState;
@@ -62,7 +63,9 @@ pub async fn create(app: &AppState, caller: &Caller, url: &str, event_types: Vec
     }
     let secret = generate_secret().map_err(|e| ApiError::Internal(e.to_string()))?;
     let endpoint = StoredEndpoint::new(company_id, url, event_types, seal(app, &secret)?, app.clock.now());
-    webhooks::insert_endpoint(&app.db.conn, &endpoint).await?;
+    let txn = begin(app).await?;
+    webhooks::insert_endpoint(&txn, &endpoint).await?;
+    commit(txn).await?;
     Ok((endpoint, secret))
 }
 
@@ -71,7 +74,8 @@ async fn load(app: &AppState, company_id: Uuid, id: Uuid) -> Result<StoredEndpoi
 }
 
 /// Changes the URL, the event types or whether it is enabled; enabling again
-/// clears what disabled it (R-WH-4).
+/// clears what disabled it (R-WH-4), and it is sent the events written from
+/// then on.
 pub async fn update(
     app: &AppState,
     caller: &Caller,
@@ -88,16 +92,23 @@ pub async fn update(
     if let Some(url) = url {
         endpoint.url = checked_url(app, &url).await?;
     }
+    let enabled_again = enabled == Some(true) && !endpoint.enabled;
+    if enabled_again {
+        endpoint.disabled_reason = None;
+        endpoint.failing_since = None;
+        endpoint.consecutive_failures = 0;
+    }
     if let Some(enabled) = enabled {
-        if enabled && !endpoint.enabled {
-            endpoint.disabled_reason = None;
-            endpoint.failing_since = None;
-            endpoint.consecutive_failures = 0;
-        }
         endpoint.enabled = enabled;
     }
     endpoint.updated_at = app.clock.now();
-    webhooks::save_endpoint(&app.db.conn, &endpoint).await?;
+    let txn = begin(app).await?;
+    webhooks::save_endpoint(&txn, &endpoint).await?;
+    if enabled_again {
+        // What happened while it was off is not sent; retries already queued are.
+        webhooks::start_at_head(&txn, company_id, id).await?;
+    }
+    commit(txn).await?;
     app.wake.notify_one();
     Ok(endpoint)
 }

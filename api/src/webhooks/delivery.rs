@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use roster_persistence::repo::event_batches::EventBodies;
+use roster_persistence::repo::event_batches::{EventBodies, OutboxBatch, Position};
 use roster_persistence::repo::webhooks::{self, DeliveryStatus, StoredDelivery, StoredEndpoint};
 use serde_json::json;
 use uuid::Uuid;
@@ -27,23 +27,22 @@ use crate::services::notifications::{self, Notice, kind};
 use crate::services::{begin, commit};
 use crate::state::AppState;
 
-/// Deliveries taken per batch.
+/// Retries taken per batch.
 const BATCH: u64 = 100;
-/// Batches taken from a queue position before starting again at the head of
-/// the queue: a write that committed deliveries due before the position (its
-/// clock was read earlier than that of the deliveries already taken) waits at
-/// most this long behind a steady stream, such as a bulk sync's.
-const BATCHES_PER_PASS: u32 = 50;
+/// Outbox batches read at a time (up to 200 events each).
+const OUTBOX_BATCHES: u64 = 2;
 
 /// Attempts recorded in one write at most, unless the endpoint's failure record
 /// changes first. Few, large writes leave the database's writer (SQLite has
 /// one) to a bulk sync for longer; a crash before one only means a resend.
 const RECORD_EVERY: usize = 1_000;
+/// Outbox batches passed without a write at most, for an endpoint that takes
+/// few of their events: its position is recorded at least this often.
+const RECORD_EVERY_BATCHES: u32 = 20;
 /// How long a runner that has sent everything due stays on the endpoint,
-/// looking for more every `LINGER_POLL` from where it is in the queue. A bulk
-/// sync queues deliveries a batch of rows at a time: leaving between two made
-/// the next claim probe the queue from its head, past every entry that the
-/// deliveries just sent left behind (on PostgreSQL, until vacuum).
+/// looking for more every `LINGER_POLL`. A bulk sync writes its events a chunk
+/// of rows at a time: leaving between two costs a claim, a lease and a write
+/// of the position per chunk.
 const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 const LINGER_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
@@ -101,84 +100,169 @@ fn signing_secrets(app: &AppState, endpoint: &StoredEndpoint) -> Result<Vec<Stri
     Ok(secrets)
 }
 
-/// Sends the endpoint's due deliveries until none is left, it is disabled, or `stop`.
-/// The endpoint's lease makes this runner the only one sending to it, so taken
-/// deliveries need no mark of their own: one that a dead runner took and never
-/// settled is still due when another takes the lease over, and is sent again
-/// with the same `webhook-id` (receivers deduplicate on it).
+/// Attempts made and not yet recorded, and how far the endpoint got in its
+/// company's outbox since its position was last recorded.
+struct Unrecorded {
+    first: Vec<StoredDelivery>,
+    again: Vec<StoredDelivery>,
+    recorded: Position,
+    reached: Position,
+    batches: u32,
+}
+
+impl Unrecorded {
+    fn at(position: Position) -> Self {
+        Self { first: Vec::new(), again: Vec::new(), recorded: position, reached: position, batches: 0 }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_empty() && self.again.is_empty() && self.recorded == self.reached
+    }
+
+    fn is_full(&self) -> bool {
+        self.first.len() + self.again.len() >= RECORD_EVERY || self.batches >= RECORD_EVERY_BATCHES
+    }
+}
+
+/// A first attempt of an event of the outbox, not yet made.
+fn first_delivery(endpoint: &StoredEndpoint, batch: &OutboxBatch, index: usize) -> StoredDelivery {
+    let event = &batch.events[index];
+    StoredDelivery {
+        id: Uuid::now_v7(),
+        company_id: endpoint.company_id,
+        endpoint_id: endpoint.id,
+        event_id: event.id,
+        event_type: event.event_type.clone(),
+        payload: event.body.clone(),
+        batch_id: batch.id,
+        batch_index: index as i32,
+        status: DeliveryStatus::Pending,
+        attempts: 0,
+        last_status_code: None,
+        last_error: None,
+        next_attempt_at: None,
+        created_at: batch.created_at,
+        delivered_at: None,
+    }
+}
+
+/// Sends the endpoint what it has due until nothing is left, it is disabled,
+/// or `stop`: its retries due first, then the events of its company's outbox
+/// beyond its position that it subscribed to, in order. The endpoint's lease
+/// makes this runner the only one sending to it, so what it takes needs no
+/// mark: a delivery that a dead runner sent and never recorded is sent again
+/// with the same `webhook-id` (receivers deduplicate on it) by the runner that
+/// takes the lease over, from the position last recorded.
 async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() -> bool + Sync)) -> Result<()> {
-    let (mut position, mut batches, mut idle_since) = (None, 0u32, None);
+    let Some(endpoint) = webhooks::find_endpoint_by_id(&app.db.read, endpoint_id).await? else {
+        return Ok(());
+    };
+    let company_id = endpoint.company_id;
+    let mut work = Unrecorded::at(endpoint.position);
+    let (mut retry_position, mut idle_since) = (None, None);
     let mut bodies = EventBodies::default();
-    // Sent, and not yet recorded: still pending in the database, behind `position`.
-    let mut unrecorded = Vec::new();
     while !stop() {
-        if batches == BATCHES_PER_PASS {
-            record(app, &mut unrecorded, None).await?;
-            (position, batches) = (None, 0);
-        }
-        batches += 1;
         let now = app.clock.wall();
-        let batch = webhooks::due_deliveries(&app.db.read, endpoint_id, now, position, BATCH, &mut bodies).await?;
-        let Some(last) = batch.last() else {
-            record(app, &mut unrecorded, None).await?;
+        let retries = webhooks::due_deliveries(&app.db.read, endpoint_id, now, retry_position, BATCH, &mut bodies).await?;
+        let outbox = match retries.is_empty() {
+            true => webhooks::next_batches(&app.db.read, company_id, work.reached, OUTBOX_BATCHES).await?,
+            false => Vec::new(),
+        };
+        if retries.is_empty() && outbox.is_empty() {
+            if !record(app, endpoint_id, &mut work, None).await? {
+                return Ok(());
+            }
+            retry_position = None;
             let idle = *idle_since.get_or_insert_with(std::time::Instant::now);
             if idle.elapsed() >= LINGER {
                 return Ok(());
             }
             tokio::time::sleep(LINGER_POLL).await;
             continue;
-        };
+        }
         idle_since = None;
-        position = last.next_attempt_at.map(|due| (due, last.id));
+        if let Some(last) = retries.last() {
+            retry_position = last.next_attempt_at.map(|due| (due, last.id));
+        }
         // Deleted: its deliveries went with it, recorded or not.
         let Some(mut endpoint) = webhooks::find_endpoint_by_id(&app.db.read, endpoint_id).await? else {
             return Ok(());
         };
-        if !endpoint.enabled {
-            return record(app, &mut unrecorded, None).await;
+        // Disabled, or enabled again meanwhile, which put it at the head of the
+        // outbox: what was read from the old position is not sent.
+        if !endpoint.enabled || endpoint.position != work.recorded {
+            record(app, endpoint_id, &mut work, None).await?;
+            return Ok(());
         }
         let secrets = signing_secrets(app, &endpoint)?;
         let health = (endpoint.failing_since, endpoint.consecutive_failures);
-        let mut disabled = None;
         let target = target(app, &endpoint).await;
-        // Deliveries taken but not sent (the endpoint was disabled) are still due.
-        for mut delivery in batch {
-            let outcome = match &target {
-                Ok(url) => attempt(app, url, &secrets, &delivery).await,
-                Err(refused) => Err(refused.clone()),
-            };
-            let now = app.clock.wall();
-            settle(&app.webhooks, &mut delivery, &outcome, now);
-            let failed = delivery.status == DeliveryStatus::Failed;
-            unrecorded.push(delivery);
-            if let Some(reason) = track(&app.webhooks, &mut endpoint, outcome.is_ok(), failed, now) {
-                disabled = Some(reason);
+        let to = (&target, secrets.as_slice());
+        // What is taken but not sent (the endpoint was disabled) stays due: a
+        // retry in its row, an event beyond the position recorded.
+        let mut disabled = None;
+        for delivery in retries {
+            let (delivery, reason) = send(app, to, delivery, &mut endpoint).await;
+            work.again.push(delivery);
+            if reason.is_some() {
+                disabled = reason;
                 break;
             }
+        }
+        'outbox: for batch in outbox.iter().take_while(|_| disabled.is_none()) {
+            for index in 0..batch.events.len() {
+                if !endpoint.wants(&batch.events[index].event_type) {
+                    continue;
+                }
+                let (delivery, reason) = send(app, to, first_delivery(&endpoint, batch, index), &mut endpoint).await;
+                work.first.push(delivery);
+                if reason.is_some() {
+                    disabled = reason;
+                    break 'outbox;
+                }
+            }
+            work.reached = batch.position;
+            work.batches += 1;
         }
         // Most batches leave the failure record as it was: writing the row anyway
         // made every writer queueing deliveries meanwhile (a bulk sync) lock a
         // fresh version of it for its foreign key check.
         let health_changed = disabled.is_some() || health != (endpoint.failing_since, endpoint.consecutive_failures);
-        if health_changed || unrecorded.len() >= RECORD_EVERY {
-            record(app, &mut unrecorded, health_changed.then_some((&endpoint, disabled))).await?;
+        if health_changed || work.is_full() {
+            if !record(app, endpoint_id, &mut work, health_changed.then_some((&endpoint, disabled))).await? {
+                return Ok(());
+            }
+            retry_position = None;
         }
     }
-    record(app, &mut unrecorded, None).await
+    record(app, endpoint_id, &mut work, None).await.map(drop)
 }
 
-/// Writes the outcomes of `attempts` (then forgets them) and, when given, the
-/// endpoint's new failure record, and its disabling with the admins' notice.
-async fn record(app: &AppState, attempts: &mut Vec<StoredDelivery>, health: Option<(&StoredEndpoint, Option<String>)>) -> Result<()> {
-    if attempts.is_empty() && health.is_none() {
-        return Ok(());
+/// Writes the outcomes of the attempts and the endpoint's new position (then
+/// starts afresh from there) and, when given, the endpoint's new failure
+/// record, and its disabling with the admins' notice. False when the position
+/// moved meanwhile (the endpoint was enabled again, or another runner took it
+/// over): the first attempts are left unrecorded, and this runner stops.
+async fn record(
+    app: &AppState,
+    endpoint_id: Uuid,
+    work: &mut Unrecorded,
+    health: Option<(&StoredEndpoint, Option<String>)>,
+) -> Result<bool> {
+    if work.is_empty() && health.is_none() {
+        return Ok(true);
     }
     let txn = begin(app).await?;
-    webhooks::record_attempts(&txn, attempts).await?;
+    let kept_position = work.recorded == work.reached || webhooks::move_position(&txn, endpoint_id, work.recorded, work.reached).await?;
+    if !kept_position {
+        tracing::warn!(%endpoint_id, sent = work.first.len(), "the endpoint's position moved meanwhile; its first attempts go unrecorded");
+        work.first.clear();
+    }
+    webhooks::record_attempts(&txn, &work.first, &work.again).await?;
     if let Some((endpoint, disabled)) = health {
         webhooks::save_endpoint_health(&txn, endpoint, disabled.as_deref(), app.clock.wall()).await?;
         if let Some(reason) = disabled {
-            let mut outbox = Outbox::load(&txn, endpoint.company_id, &app.clock).await?;
+            let mut outbox = Outbox::load(&txn, endpoint.company_id).await?;
             let notice = Notice {
                 kind: kind::WEBHOOK_ENDPOINT_DISABLED,
                 message: format!("Webhook endpoint {} was disabled: {reason}", endpoint.url),
@@ -190,9 +274,31 @@ async fn record(app: &AppState, attempts: &mut Vec<StoredDelivery>, health: Opti
         }
     }
     commit(txn).await?;
-    attempts.clear();
-    Ok(())
+    *work = Unrecorded::at(work.reached);
+    Ok(kept_position)
 }
+
+/// One attempt of the delivery, settled, and the endpoint's failure record
+/// after it; with the reason when that disabled the endpoint.
+async fn send(
+    app: &AppState,
+    (target, secrets): (&Target, &[String]),
+    mut delivery: StoredDelivery,
+    endpoint: &mut StoredEndpoint,
+) -> (StoredDelivery, Option<String>) {
+    let outcome = match target {
+        Ok(url) => attempt(app, url, secrets, &delivery).await,
+        Err(refused) => Err(refused.clone()),
+    };
+    let now = app.clock.wall();
+    settle(&app.webhooks, &mut delivery, &outcome, now);
+    let failed = delivery.status == DeliveryStatus::Failed;
+    let disabled = track(&app.webhooks, endpoint, outcome.is_ok(), failed, now);
+    (delivery, disabled)
+}
+
+/// Where a batch goes, or why every attempt of it fails (`target`).
+type Target = std::result::Result<reqwest::Url, (Option<u16>, String)>;
 
 /// What one attempt got: a 2xx status, or why it failed (with the status, if any).
 type Outcome = std::result::Result<u16, (Option<u16>, String)>;
@@ -201,7 +307,7 @@ type Outcome = std::result::Result<u16, (Option<u16>, String)>;
 /// or why every attempt of the batch fails. Literal addresses never reach the
 /// resolver; names are checked here, once a batch, for a clear error, and again
 /// by the resolver whenever the client opens a connection.
-async fn target(app: &AppState, endpoint: &StoredEndpoint) -> std::result::Result<reqwest::Url, (Option<u16>, String)> {
+async fn target(app: &AppState, endpoint: &StoredEndpoint) -> Target {
     let allow_loopback = app.webhooks.allow_loopback;
     let url = ssrf::parse(&endpoint.url, allow_loopback).map_err(|e| (None, e.to_string()))?;
     ssrf::resolve_checked(&url, allow_loopback).await.map_err(|e| (None, e.to_string()))?;

@@ -15,8 +15,6 @@ use roster_persistence::{ConnectionTrait, RepoError};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::clock::Clock;
-
 /// The event types of RULES.md (stable).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventType {
@@ -198,20 +196,17 @@ pub struct Outbox {
     company_id: Uuid,
     subscriptions: Vec<Subscription>,
     events: Vec<OutgoingEvent>,
-    /// When the deliveries fall due, in wall-clock time: delivery and its retries
-    /// run on the machine's time, shared by every process whatever its clock.
-    due: DateTime<Utc>,
 }
 
 impl Outbox {
     /// The company's subscriptions, read once per change (or per sync).
-    pub async fn load(db: &impl ConnectionTrait, company_id: Uuid, clock: &Clock) -> Result<Self, RepoError> {
-        Ok(Self { company_id, subscriptions: outbox::subscriptions(db, company_id).await?, events: Vec::new(), due: clock.wall() })
+    pub async fn load(db: &impl ConnectionTrait, company_id: Uuid) -> Result<Self, RepoError> {
+        Ok(Self { company_id, subscriptions: outbox::subscriptions(db, company_id).await?, events: Vec::new() })
     }
 
     /// An outbox like this one (same company and subscriptions), with no events.
     pub fn fresh(&self) -> Self {
-        Self { company_id: self.company_id, subscriptions: self.subscriptions.clone(), events: Vec::new(), due: self.due }
+        Self { company_id: self.company_id, subscriptions: self.subscriptions.clone(), events: Vec::new() }
     }
 
     pub fn wants(&self, event_type: EventType) -> bool {
@@ -232,15 +227,15 @@ impl Outbox {
         self.events.push(OutgoingEvent { id: Uuid::now_v7(), event_type: event_type.as_str().to_string(), body });
     }
 
-    /// Writes the deliveries now, on `db` (the change's transaction).
+    /// Writes the events now, on `db` (the change's transaction).
     pub async fn write(&mut self, db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), RepoError> {
         let events = std::mem::take(&mut self.events);
-        outbox::enqueue(db, self.company_id, &self.subscriptions, &events, (now, self.due)).await
+        outbox::enqueue(db, self.company_id, &self.subscriptions, &events, now).await
     }
 
-    /// Adds the deliveries to a batch that runs in the change's transaction.
+    /// Adds the events to a batch that runs in the change's transaction.
     pub fn write_into(&mut self, batch: &mut WriteBatch, now: DateTime<Utc>) {
         let events = std::mem::take(&mut self.events);
-        outbox::enqueue_into(batch, self.company_id, &self.subscriptions, &events, (now, self.due));
+        outbox::enqueue_into(batch, self.company_id, &self.subscriptions, &events, now);
     }
 }

@@ -17,6 +17,9 @@ pub struct Model {
     pub previous_secret_until: Option<DateTimeUtc>,
     pub failing_since: Option<DateTimeUtc>,
     pub consecutive_failures: i32,
+    /// The last event batch this endpoint was sent, or started after.
+    pub outbox_txid: i64,
+    pub outbox_seq: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

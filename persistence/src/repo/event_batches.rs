@@ -1,8 +1,9 @@
 //! Event bodies, stored together per write: the events one transaction emits
-//! are deflated into batches of up to `EVENTS_PER_BATCH` lines, and each
-//! delivery names its batch and line. JSON bodies of one kind repeat their keys
-//! and most values, so a batch is several times smaller than its bodies, and
-//! a body shared by several endpoints is stored once.
+//! are deflated into batches of up to `EVENTS_PER_BATCH` lines, each line an
+//! event's id, type and body. JSON bodies of one kind repeat their keys and
+//! most values, so a batch is several times smaller than its bodies, and a
+//! body shared by several endpoints is stored once. The batches are also the
+//! outbox the runner fans out from (`outbox`), in `Position` order.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -22,33 +23,96 @@ pub const EVENTS_PER_BATCH: usize = 200;
 const SINGLE: i16 = 0;
 /// Deflated bodies, one per line (a compact JSON body holds no newline).
 const DEFLATED_LINES: i16 = 1;
+/// Deflated events, one per line: id, type and body, separated by tabs (which
+/// compact JSON, like a newline, only holds escaped).
+const DEFLATED_EVENTS: i16 = 2;
 
-/// A new batch row holding `bodies`, in order.
-pub fn pack<'a>(company_id: Uuid, bodies: impl Iterator<Item = &'a str>, now: DateTime<Utc>) -> batch::Model {
+/// Where a batch is in the outbox's order: `(txid, seq)`, compared in that order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Position {
+    pub txid: i64,
+    pub seq: i64,
+}
+
+/// One event of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchEvent {
+    pub id: Uuid,
+    pub event_type: String,
+    pub body: String,
+}
+
+/// A batch as the runner fans it out: where it is, when it was written, its events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxBatch {
+    pub id: Uuid,
+    pub position: Position,
+    pub created_at: DateTime<Utc>,
+    pub events: Vec<BatchEvent>,
+}
+
+/// A new batch row holding `events` (id, type, body), in order; the database
+/// gives it its position when it is inserted.
+pub fn pack<'a>(company_id: Uuid, events: impl Iterator<Item = (Uuid, &'a str, &'a str)>, now: DateTime<Utc>) -> batch::Model {
     // Fast compression: the sync builds batches on its own threads, beside its writes.
     let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), Compression::fast());
-    for (i, body) in bodies.enumerate() {
+    for (i, (id, event_type, body)) in events.enumerate() {
         if i > 0 {
             encoder.write_all(b"\n").expect("writing to memory");
         }
-        encoder.write_all(body.as_bytes()).expect("writing to memory");
+        write!(encoder, "{id}\t{event_type}\t{body}").expect("writing to memory");
     }
     let bodies = encoder.finish().expect("writing to memory");
-    batch::Model { id: Uuid::now_v7(), company_id, encoding: DEFLATED_LINES, bodies, created_at: now }
+    batch::Model { id: Uuid::now_v7(), seq: 0, txid: 0, company_id, encoding: DEFLATED_EVENTS, bodies, created_at: now }
+}
+
+fn corrupt(row: &batch::Model, what: impl std::fmt::Display) -> RepoError {
+    RepoError::Corrupt(format!("webhook event batch {}: {what}", row.id))
+}
+
+fn inflate(row: &batch::Model) -> Result<String> {
+    let mut text = String::new();
+    flate2::read::DeflateDecoder::new(row.bodies.as_slice()).read_to_string(&mut text).map_err(|e| corrupt(row, e))?;
+    Ok(text)
 }
 
 /// The bodies of a batch, in order.
 pub fn unpack(row: &batch::Model) -> Result<Vec<String>> {
-    let corrupt = |what: String| RepoError::Corrupt(format!("webhook event batch {}: {what}", row.id));
     match row.encoding {
-        SINGLE => Ok(vec![String::from_utf8(row.bodies.clone()).map_err(|e| corrupt(e.to_string()))?]),
-        DEFLATED_LINES => {
-            let mut text = String::new();
-            flate2::read::DeflateDecoder::new(row.bodies.as_slice()).read_to_string(&mut text).map_err(|e| corrupt(e.to_string()))?;
-            Ok(text.split('\n').map(str::to_owned).collect())
-        }
-        other => Err(corrupt(format!("unknown encoding {other}"))),
+        SINGLE => Ok(vec![String::from_utf8(row.bodies.clone()).map_err(|e| corrupt(row, e))?]),
+        DEFLATED_LINES => Ok(inflate(row)?.split('\n').map(str::to_owned).collect()),
+        DEFLATED_EVENTS => Ok(unpack_events(row)?.into_iter().map(|e| e.body).collect()),
+        other => Err(corrupt(row, format!("unknown encoding {other}"))),
     }
+}
+
+/// The events of a batch, in order; only batches written since events carry
+/// their ids have them (older ones were fanned out into delivery rows).
+pub fn unpack_events(row: &batch::Model) -> Result<Vec<BatchEvent>> {
+    if row.encoding != DEFLATED_EVENTS {
+        return Err(corrupt(row, format!("encoding {} holds no event ids", row.encoding)));
+    }
+    inflate(row)?
+        .split('\n')
+        .map(|line| {
+            let mut fields = line.splitn(3, '\t');
+            let (id, event_type, body) = (fields.next(), fields.next(), fields.next());
+            match (id.and_then(|id| Uuid::parse_str(id).ok()), event_type, body) {
+                (Some(id), Some(event_type), Some(body)) => Ok(BatchEvent { id, event_type: event_type.to_owned(), body: body.to_owned() }),
+                _ => Err(corrupt(row, "a line is not id, type and body")),
+            }
+        })
+        .collect()
+}
+
+/// A batch read from the outbox, with its events.
+pub fn outbox_batch(row: &batch::Model) -> Result<OutboxBatch> {
+    Ok(OutboxBatch {
+        id: row.id,
+        position: Position { txid: row.txid, seq: row.seq },
+        created_at: row.created_at,
+        events: unpack_events(row)?,
+    })
 }
 
 /// Event bodies by batch, as read. A runner keeps them from one batch of
@@ -86,9 +150,15 @@ mod tests {
 
     #[test]
     fn bodies_come_back_in_order_and_unchanged() {
-        let bodies = [r#"{"type":"employee.created","data":{"note":"line\nbreak"}}"#, "{}", r#"{"a":"ü ✓"}"#];
-        let row = pack(Uuid::now_v7(), bodies.iter().copied(), Utc::now());
+        let bodies = [r#"{"type":"employee.created","data":{"note":"line\nbreak\ttab"}}"#, "{}", r#"{"a":"ü ✓"}"#];
+        let ids: Vec<Uuid> = bodies.iter().map(|_| Uuid::now_v7()).collect();
+        let row = pack(Uuid::now_v7(), ids.iter().zip(bodies).map(|(id, body)| (*id, "employee.created", body)), Utc::now());
         assert_eq!(unpack(&row).unwrap(), bodies);
+        let events = unpack_events(&row).unwrap();
+        assert_eq!(
+            events.iter().map(|e| (e.id, e.event_type.as_str(), e.body.as_str())).collect::<Vec<_>>(),
+            ids.iter().zip(bodies).map(|(id, body)| (*id, "employee.created", body)).collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -96,7 +166,7 @@ mod tests {
         let bodies: Vec<String> = (0..200)
             .map(|i| format!(r#"{{"type":"employee.created","timestamp":"2027-01-01T00:00:00Z","data":{{"id":"{}","email":"person{i}@example.com","firstName":"Anna","lastName":"Müller","status":"ACTIVE"}}}}"#, Uuid::now_v7()))
             .collect();
-        let row = pack(Uuid::now_v7(), bodies.iter().map(String::as_str), Utc::now());
+        let row = pack(Uuid::now_v7(), bodies.iter().map(|b| (Uuid::now_v7(), "employee.created", b.as_str())), Utc::now());
         let raw: usize = bodies.iter().map(String::len).sum();
         assert!(row.bodies.len() * 3 < raw, "{} bytes deflated of {raw}", row.bodies.len());
     }
@@ -105,12 +175,15 @@ mod tests {
     fn a_body_stored_before_batches_is_read_as_it_is() {
         let row = batch::Model {
             id: Uuid::now_v7(),
+            seq: 1,
+            txid: 0,
             company_id: Uuid::now_v7(),
             encoding: SINGLE,
             bodies: b"{\"a\":1}".to_vec(),
             created_at: Utc::now(),
         };
         assert_eq!(unpack(&row).unwrap(), vec!["{\"a\":1}".to_string()]);
+        assert!(matches!(unpack_events(&row), Err(RepoError::Corrupt(_))), "no event ids in an old batch");
         let broken = batch::Model { encoding: DEFLATED_LINES, bodies: vec![1, 2, 3], ..row };
         assert!(matches!(unpack(&broken), Err(RepoError::Corrupt(_))));
     }

@@ -1,17 +1,19 @@
-//! The webhook outbox (R-WH-2): an event becomes one delivery row per endpoint
-//! that subscribed to it, written in the transaction of the change it reports,
-//! with its body in a batch of the transaction's events (`event_batches`).
-//! A change that commits has its deliveries; one that rolls back has none.
-//! Bulk writers add many deliveries to a `WriteBatch` as multi-row statements.
+//! The webhook outbox (R-WH-2): the events some endpoint subscribed to are
+//! written in the transaction of the change they report, in batches of the
+//! transaction's events (`event_batches`). A change that commits has its
+//! events; one that rolls back has none. Each endpoint reads its company's
+//! batches in order from its own position (`webhooks::next_batches`), and a
+//! delivery row is written when the runner has attempted it. Bulk writers add
+//! a chunk's batches to a `WriteBatch` as one multi-row statement.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::event_batches::{self, EVENTS_PER_BATCH};
 use super::writes::WriteBatch;
-use crate::entities::{webhook_delivery, webhook_endpoint, webhook_event_batch};
+use crate::entities::{webhook_endpoint, webhook_event_batch};
 use crate::error::Result;
 
 /// An enabled endpoint of the company and the event types it takes (empty: all).
@@ -52,77 +54,31 @@ pub async fn subscriptions(db: &impl ConnectionTrait, company_id: Uuid) -> Resul
         .collect())
 }
 
-/// Adds the deliveries of `events` to every subscribed endpoint to the batch:
-/// created `now`, due at `due` (the delivery clock). The bodies of the events
-/// some endpoint takes are stored once each, in batches.
+/// Adds the events some endpoint takes to the batch, as event batches written
+/// `now`: the change's outbox, fanned out into deliveries when the runner sends
+/// them. On PostgreSQL each batch carries its transaction's id, which keeps a
+/// runner off it until no older transaction is still running.
 pub fn enqueue_into(
     batch: &mut WriteBatch,
     company_id: Uuid,
     subscriptions: &[Subscription],
     events: &[OutgoingEvent],
-    (now, due): (DateTime<Utc>, DateTime<Utc>),
+    now: DateTime<Utc>,
 ) {
     let wanted: Vec<&OutgoingEvent> = events.iter().filter(|e| subscriptions.iter().any(|s| s.wants(&e.event_type))).collect();
-    let mut rows: Vec<(Uuid, &OutgoingEvent, Uuid, i32)> = Vec::new();
-    let mut stored = Vec::new();
-    for events in wanted.chunks(EVENTS_PER_BATCH) {
-        let packed = event_batches::pack(company_id, events.iter().map(|e| e.body.as_str()), now);
-        let batch_id = packed.id;
-        stored.push(packed);
-        for (index, event) in events.iter().enumerate() {
-            for s in subscriptions.iter().filter(|s| s.wants(&event.event_type)) {
-                rows.push((s.endpoint_id, event, batch_id, index as i32));
-            }
-        }
-    }
-    push_event_batches(batch, stored);
-    use webhook_delivery::Column as C;
-    for chunk in rows.chunks(300) {
-        let mut insert = Query::insert();
-        insert.into_table(webhook_delivery::Entity).columns([
-            C::Id,
-            C::CompanyId,
-            C::EndpointId,
-            C::EventId,
-            C::EventType,
-            C::BatchId,
-            C::BatchIndex,
-            C::Status,
-            C::Attempts,
-            C::NextAttemptAt,
-            C::CreatedAt,
-        ]);
-        for (endpoint_id, event, batch_id, index) in chunk {
-            insert.values_panic([
-                Expr::val(Uuid::now_v7()),
-                Expr::val(company_id),
-                Expr::val(*endpoint_id),
-                Expr::val(event.id),
-                Expr::val(event.event_type.as_str()),
-                Expr::val(*batch_id),
-                Expr::val(*index),
-                Expr::val("PENDING"),
-                Expr::val(0),
-                Expr::val(due),
-                Expr::val(now),
-            ]);
-        }
-        batch.push(&insert);
-    }
-}
-
-/// One multi-row insert of the batches (a handful per call: a sync chunk's events).
-fn push_event_batches(batch: &mut WriteBatch, stored: Vec<webhook_event_batch::Model>) {
-    if stored.is_empty() {
+    if wanted.is_empty() {
         return;
     }
+    let txid = current_txid(batch.backend());
     use webhook_event_batch::Column as C;
     let mut insert = Query::insert();
-    insert.into_table(webhook_event_batch::Entity).columns([C::Id, C::CompanyId, C::Encoding, C::Bodies, C::CreatedAt]);
-    for row in stored {
+    insert.into_table(webhook_event_batch::Entity).columns([C::Id, C::CompanyId, C::Txid, C::Encoding, C::Bodies, C::CreatedAt]);
+    for events in wanted.chunks(EVENTS_PER_BATCH) {
+        let row = event_batches::pack(company_id, events.iter().map(|e| (e.id, e.event_type.as_str(), e.body.as_str())), now);
         insert.values_panic([
             Expr::val(row.id),
             Expr::val(row.company_id),
+            txid.clone(),
             Expr::val(row.encoding),
             Expr::val(row.bodies),
             Expr::val(row.created_at),
@@ -131,15 +87,23 @@ fn push_event_batches(batch: &mut WriteBatch, stored: Vec<webhook_event_batch::M
     batch.push(&insert);
 }
 
+/// The id of the transaction running the statement, where batches need one.
+pub(crate) fn current_txid(backend: DbBackend) -> Expr {
+    match backend {
+        DbBackend::Postgres => Expr::cust("pg_current_xact_id()::text::bigint"),
+        _ => Expr::val(0i64),
+    }
+}
+
 /// `enqueue_into`, run now on `db` (the change's transaction).
 pub async fn enqueue(
     db: &impl ConnectionTrait,
     company_id: Uuid,
     subscriptions: &[Subscription],
     events: &[OutgoingEvent],
-    times: (DateTime<Utc>, DateTime<Utc>),
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let mut batch = WriteBatch::new(db.get_database_backend());
-    enqueue_into(&mut batch, company_id, subscriptions, events, times);
+    enqueue_into(&mut batch, company_id, subscriptions, events, now);
     batch.execute(db).await
 }

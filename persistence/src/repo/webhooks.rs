@@ -4,13 +4,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
 use super::employees::Page;
-use super::event_batches::EventBodies;
+use super::event_batches::{self, EventBodies, OutboxBatch, Position};
+use super::outbox::current_txid;
 use crate::entities::webhook_delivery as delivery;
 use crate::entities::webhook_endpoint as endpoint;
 use crate::entities::webhook_event_batch as event_batch;
@@ -33,11 +34,18 @@ pub struct StoredEndpoint {
     /// Since when every attempt failed; none while the last one succeeded.
     pub failing_since: Option<DateTime<Utc>>,
     pub consecutive_failures: i32,
+    /// The last batch of the company's outbox it was sent, or started after.
+    /// Only the runner moves it (`move_position`), and enabling (`start_at_head`).
+    pub position: Position,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl StoredEndpoint {
+    pub fn wants(&self, event_type: &str) -> bool {
+        self.event_types.is_empty() || self.event_types.iter().any(|t| t == event_type)
+    }
+
     /// A new, enabled endpoint with its sealed secret and no failures yet.
     pub fn new(company_id: Uuid, url: String, event_types: Vec<String>, sealed_secret: String, now: DateTime<Utc>) -> Self {
         Self {
@@ -52,6 +60,7 @@ impl StoredEndpoint {
             previous_secret_until: None,
             failing_since: None,
             consecutive_failures: 0,
+            position: Position::default(),
             created_at: now,
             updated_at: now,
         }
@@ -71,6 +80,7 @@ fn endpoint_from(m: endpoint::Model) -> StoredEndpoint {
         previous_secret_until: m.previous_secret_until,
         failing_since: m.failing_since,
         consecutive_failures: m.consecutive_failures,
+        position: Position { txid: m.outbox_txid, seq: m.outbox_seq },
         created_at: m.created_at,
         updated_at: m.updated_at,
     }
@@ -89,14 +99,88 @@ fn endpoint_row(e: &StoredEndpoint) -> endpoint::ActiveModel {
         previous_secret_until: Set(e.previous_secret_until),
         failing_since: Set(e.failing_since),
         consecutive_failures: Set(e.consecutive_failures),
+        outbox_txid: NotSet,
+        outbox_seq: NotSet,
         created_at: Set(e.created_at),
         updated_at: Set(e.updated_at),
     }
 }
 
+/// Inserts the endpoint, to be sent the events written from now on.
 pub async fn insert_endpoint(db: &impl ConnectionTrait, e: &StoredEndpoint) -> Result<()> {
     endpoint::Entity::insert(endpoint_row(e)).exec_without_returning(db).await?;
+    start_at_head(db, e.company_id, e.id).await
+}
+
+/// Puts the endpoint after every batch of the outbox written so far: it is
+/// sent the events written from now on (a new endpoint, or one enabled again,
+/// which is not sent what happened while it was off). On PostgreSQL the head
+/// is this transaction: batches of older ones, even if they commit later,
+/// were written before it.
+pub async fn start_at_head(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<()> {
+    let last_seq = sea_orm::sea_query::Query::select()
+        .expr(Expr::col(event_batch::Column::Seq).max().if_null(0i64))
+        .from(event_batch::Entity)
+        .to_owned();
+    endpoint::Entity::update_many()
+        .col_expr(endpoint::Column::OutboxTxid, current_txid(db.get_database_backend()))
+        .col_expr(endpoint::Column::OutboxSeq, Expr::SubQuery(None, Box::new(last_seq.into())))
+        .filter(endpoint::Column::Id.eq(id))
+        .filter(endpoint::Column::CompanyId.eq(company_id))
+        .exec(db)
+        .await?;
     Ok(())
+}
+
+/// Moves the endpoint's position from `from` to `to`: false, and nothing
+/// changed, when it is no longer at `from` (it was enabled again meanwhile, or
+/// another runner took the endpoint over and recorded first).
+pub async fn move_position(db: &impl ConnectionTrait, id: Uuid, from: Position, to: Position) -> Result<bool> {
+    let moved = endpoint::Entity::update_many()
+        .col_expr(endpoint::Column::OutboxTxid, Expr::val(to.txid))
+        .col_expr(endpoint::Column::OutboxSeq, Expr::val(to.seq))
+        .filter(endpoint::Column::Id.eq(id))
+        .filter(endpoint::Column::OutboxTxid.eq(from.txid))
+        .filter(endpoint::Column::OutboxSeq.eq(from.seq))
+        .exec(db)
+        .await?;
+    Ok(moved.rows_affected == 1)
+}
+
+/// The company's next `limit` outbox batches after `after`, in order. On
+/// PostgreSQL only batches of transactions older than every one still running:
+/// a transaction that is still running may yet commit a batch before them.
+pub async fn next_batches(db: &impl ConnectionTrait, company_id: Uuid, after: Position, limit: u64) -> Result<Vec<OutboxBatch>> {
+    let rows = next_batches_query(db.get_database_backend(), company_id, after).limit(limit).all(db).await?;
+    rows.iter().map(event_batches::outbox_batch).collect()
+}
+
+fn next_batches_query(backend: DbBackend, company_id: Uuid, after: Position) -> sea_orm::Select<event_batch::Entity> {
+    event_batch::Entity::find()
+        .filter(event_batch::Column::CompanyId.eq(company_id))
+        .filter(beyond(
+            Expr::col((event_batch::Entity, event_batch::Column::Txid)),
+            Expr::col((event_batch::Entity, event_batch::Column::Seq)),
+            (Expr::val(after.txid), Expr::val(after.seq)),
+            backend,
+        ))
+        .order_by_asc(event_batch::Column::Txid)
+        .order_by_asc(event_batch::Column::Seq)
+}
+
+/// The statement of `next_batches`, for plan tests.
+pub fn next_batches_statement(backend: DbBackend, company_id: Uuid, after: Position, limit: u64) -> sea_orm::Statement {
+    next_batches_query(backend, company_id, after).limit(limit).build(backend)
+}
+
+/// A batch at `(txid, seq)` is beyond the position and, on PostgreSQL, of a
+/// transaction older than every one still running.
+fn beyond(txid: Expr, seq: Expr, position: (Expr, Expr), backend: DbBackend) -> sea_orm::sea_query::SimpleExpr {
+    let after = Expr::tuple([txid.clone(), seq]).gt(Expr::tuple([position.0, position.1]));
+    match backend {
+        DbBackend::Postgres => after.and(txid.lt(Expr::cust("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))),
+        _ => after,
+    }
 }
 
 /// Writes every field of the endpoint (it was read in the same transaction).
@@ -154,8 +238,10 @@ pub async fn list_endpoints(db: &impl ConnectionTrait, company_id: Uuid) -> Resu
         .collect())
 }
 
-/// Deletes the endpoint, its deliveries, and the event bodies no other
-/// endpoint's delivery still needs; false when the company has no such endpoint.
+/// Deletes the endpoint, its deliveries, and the event batches nothing needs
+/// any more: no delivery's body, and behind every enabled endpoint of the
+/// company (a disabled one starts at the head when it is enabled again);
+/// false when the company has no such endpoint.
 pub async fn delete_endpoint(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid) -> Result<bool> {
     delivery::Entity::delete_many()
         .filter(delivery::Column::EndpointId.eq(id))
@@ -167,17 +253,35 @@ pub async fn delete_endpoint(db: &impl ConnectionTrait, company_id: Uuid, id: Uu
         .filter(endpoint::Column::Id.eq(id))
         .exec(db)
         .await?;
-    // A batch is written with its deliveries, in one transaction: a statement
-    // sees both or neither, so no batch of a delivery about to appear goes.
+    // A runner writes its deliveries and moves its endpoint past their batches
+    // in one transaction: a statement sees both or neither, so a batch whose
+    // deliveries are about to appear is still ahead of that endpoint.
     let still_needed = sea_orm::sea_query::Query::select()
         .column(delivery::Column::BatchId)
         .from(delivery::Entity)
         .and_where(delivery::Column::CompanyId.eq(company_id))
         .and_where(delivery::Column::BatchId.is_not_null())
         .to_owned();
+    let ahead_of_an_endpoint = sea_orm::sea_query::Query::select()
+        .expr(Expr::val(1))
+        .from(endpoint::Entity)
+        .and_where(Expr::col((endpoint::Entity, endpoint::Column::CompanyId)).equals((event_batch::Entity, event_batch::Column::CompanyId)))
+        .and_where(Expr::col((endpoint::Entity, endpoint::Column::Enabled)).eq(true))
+        .and_where(
+            Expr::tuple([
+                Expr::col((event_batch::Entity, event_batch::Column::Txid)),
+                Expr::col((event_batch::Entity, event_batch::Column::Seq)),
+            ])
+            .gt(Expr::tuple([
+                Expr::col((endpoint::Entity, endpoint::Column::OutboxTxid)),
+                Expr::col((endpoint::Entity, endpoint::Column::OutboxSeq)),
+            ])),
+        )
+        .to_owned();
     event_batch::Entity::delete_many()
         .filter(event_batch::Column::CompanyId.eq(company_id))
         .filter(event_batch::Column::Id.not_in_subquery(still_needed))
+        .filter(Expr::exists(ahead_of_an_endpoint).not())
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -218,6 +322,9 @@ pub struct StoredDelivery {
     pub event_type: String,
     /// The exact body sent.
     pub payload: String,
+    /// Where the body is stored: a batch and its line.
+    pub batch_id: Uuid,
+    pub batch_index: i32,
     pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_status_code: Option<i32>,
@@ -228,11 +335,9 @@ pub struct StoredDelivery {
 }
 
 fn delivery_from(m: delivery::Model, bodies: &EventBodies) -> Result<StoredDelivery> {
-    let payload = m
-        .batch_id
-        .zip(m.batch_index)
-        .and_then(|(batch, index)| bodies.body(batch, index).map(str::to_owned))
-        .ok_or_else(|| RepoError::Corrupt(format!("delivery {}: its event body is missing", m.id)))?;
+    let missing = || RepoError::Corrupt(format!("delivery {}: its event body is missing", m.id));
+    let (batch_id, batch_index) = m.batch_id.zip(m.batch_index).ok_or_else(missing)?;
+    let payload = bodies.body(batch_id, batch_index).map(str::to_owned).ok_or_else(missing)?;
     Ok(StoredDelivery {
         id: m.id,
         company_id: m.company_id,
@@ -240,6 +345,8 @@ fn delivery_from(m: delivery::Model, bodies: &EventBodies) -> Result<StoredDeliv
         event_id: m.event_id,
         event_type: m.event_type,
         payload,
+        batch_id,
+        batch_index,
         status: DeliveryStatus::parse(&m.status).ok_or_else(|| RepoError::Corrupt(format!("delivery status {}", m.status)))?,
         attempts: m.attempts,
         last_status_code: m.last_status_code,
@@ -321,21 +428,42 @@ pub async fn find_delivery(db: &impl ConnectionTrait, company_id: Uuid, id: Uuid
     Ok(with_bodies(db, row.into_iter().collect(), &mut EventBodies::default()).await?.pop())
 }
 
-/// Enabled endpoints with a delivery due at `now`, at most `limit`, leaving out
-/// `busy` (endpoints this runner is sending to already): one probe of each
-/// endpoint's queue (`webhook_deliveries_endpoint_queue`), however long its
-/// delivery log. On PostgreSQL an endpoint being delivered leaves dead queue
-/// entries until vacuum, which a probe steps over; skipping it saves that walk.
+/// Enabled endpoints with something to send at `now`, at most `limit`, leaving
+/// out `busy` (endpoints this runner is sending to already): a retry due, one
+/// probe of the endpoint's queue (`webhook_deliveries_endpoint_queue`) however
+/// long its delivery log, or a batch of the outbox beyond its position, one
+/// probe of the outbox's order. On PostgreSQL an endpoint being delivered
+/// leaves dead queue entries until vacuum, which a probe steps over; skipping
+/// it saves that walk.
 pub async fn due_endpoints(db: &impl ConnectionTrait, now: DateTime<Utc>, busy: &[Uuid], limit: u64) -> Result<Vec<Uuid>> {
-    Ok(due_endpoints_query(now, busy, limit).into_tuple::<Uuid>().all(db).await?)
+    Ok(due_endpoints_query(db.get_database_backend(), now, busy, limit).into_tuple::<Uuid>().all(db).await?)
 }
 
-fn due_endpoints_query(now: DateTime<Utc>, busy: &[Uuid], limit: u64) -> sea_orm::Select<endpoint::Entity> {
+fn due_endpoints_query(backend: DbBackend, now: DateTime<Utc>, busy: &[Uuid], limit: u64) -> sea_orm::Select<endpoint::Entity> {
+    let retry_due = Expr::SubQuery(None, Box::new(next_due_of_endpoint().into())).lte(now);
+    // The first batch beyond the position, in the outbox's order, rather than
+    // EXISTS: for EXISTS the planner costs a scan as stopping at the first of
+    // the company's batches, when all but the newest are behind the position.
+    let next_batch = sea_orm::sea_query::Query::select()
+        .column((event_batch::Entity, event_batch::Column::Seq))
+        .from(event_batch::Entity)
+        .and_where(Expr::col((event_batch::Entity, event_batch::Column::CompanyId)).equals((endpoint::Entity, endpoint::Column::CompanyId)))
+        .and_where(beyond(
+            Expr::col((event_batch::Entity, event_batch::Column::Txid)),
+            Expr::col((event_batch::Entity, event_batch::Column::Seq)),
+            (Expr::col((endpoint::Entity, endpoint::Column::OutboxTxid)), Expr::col((endpoint::Entity, endpoint::Column::OutboxSeq))),
+            backend,
+        ))
+        .order_by((event_batch::Entity, event_batch::Column::Txid), sea_orm::Order::Asc)
+        .order_by((event_batch::Entity, event_batch::Column::Seq), sea_orm::Order::Asc)
+        .limit(1)
+        .to_owned();
+    let unsent = Expr::SubQuery(None, Box::new(next_batch.into())).is_not_null();
     let mut query = endpoint::Entity::find()
         .select_only()
         .column(endpoint::Column::Id)
         .filter(endpoint::Column::Enabled.eq(true))
-        .filter(Expr::SubQuery(None, Box::new(next_due_of_endpoint().into())).lte(now))
+        .filter(retry_due.or(unsent))
         .limit(limit);
     if !busy.is_empty() {
         query = query.filter(endpoint::Column::Id.is_not_in(busy.iter().copied()));
@@ -360,7 +488,7 @@ fn next_due_of_endpoint() -> sea_orm::sea_query::SelectStatement {
 
 /// The statement of `due_endpoints`, for plan tests.
 pub fn due_endpoints_statement(backend: DbBackend, now: DateTime<Utc>, limit: u64) -> sea_orm::Statement {
-    due_endpoints_query(now, &[], limit).build(backend)
+    due_endpoints_query(backend, now, &[], limit).build(backend)
 }
 
 /// Where a runner is in an endpoint's queue: the due time and id of the last
@@ -413,22 +541,68 @@ pub async fn due_deliveries(
     with_bodies(db, rows, bodies).await
 }
 
-/// Records the outcomes of many attempts, a multi-row update of the attempt's
-/// columns alone, in the caller's transaction; a delivery deleted
-/// meanwhile (with its endpoint) stays deleted. On PostgreSQL that
-/// transaction commits without waiting for its WAL to reach the disk: a record
-/// lost in a crash only means its deliveries are sent again with the same
-/// `webhook-id`, and a flush per batch of attempts competed with a bulk sync's
-/// own commits for the disk.
-pub async fn record_attempts(db: &impl ConnectionTrait, done: &[StoredDelivery]) -> Result<()> {
+/// Records the outcomes of many attempts in the caller's transaction: `first`
+/// attempts become delivery rows (a delivery has a row from its first attempt
+/// on), and the rows of deliveries attempted `again` get a multi-row update of
+/// the attempt's columns alone; a delivery deleted meanwhile (with its
+/// endpoint) stays deleted. On PostgreSQL that transaction commits without
+/// waiting for its WAL to reach the disk: a record lost in a crash only means
+/// its deliveries are sent again with the same `webhook-id`, and a flush per
+/// batch of attempts competed with a bulk sync's own commits for the disk.
+pub async fn record_attempts(db: &impl ConnectionTrait, first: &[StoredDelivery], again: &[StoredDelivery]) -> Result<()> {
     let backend = db.get_database_backend();
     if backend == DbBackend::Postgres {
         db.execute_unprepared("SET LOCAL synchronous_commit TO OFF").await?;
     }
+    insert_first_attempts(db, first).await?;
     // One JSON parameter carries any number of attempts; SQLite binds seven values an attempt.
-    let per_statement = if backend == DbBackend::Postgres { done.len().max(1) } else { 200 };
-    for chunk in done.chunks(per_statement) {
+    let per_statement = if backend == DbBackend::Postgres { again.len().max(1) } else { 200 };
+    for chunk in again.chunks(per_statement) {
         db.execute_raw(attempts_update(backend, chunk)).await?;
+    }
+    Ok(())
+}
+
+async fn insert_first_attempts(db: &impl ConnectionTrait, done: &[StoredDelivery]) -> Result<()> {
+    use delivery::Column as C;
+    // Fourteen values a row: well inside the bound parameters of both databases.
+    for chunk in done.chunks(500) {
+        let mut insert = sea_orm::sea_query::Query::insert();
+        insert.into_table(delivery::Entity).columns([
+            C::Id,
+            C::CompanyId,
+            C::EndpointId,
+            C::EventId,
+            C::EventType,
+            C::BatchId,
+            C::BatchIndex,
+            C::Status,
+            C::Attempts,
+            C::LastStatusCode,
+            C::LastError,
+            C::NextAttemptAt,
+            C::CreatedAt,
+            C::DeliveredAt,
+        ]);
+        for d in chunk {
+            insert.values_panic([
+                Expr::val(d.id),
+                Expr::val(d.company_id),
+                Expr::val(d.endpoint_id),
+                Expr::val(d.event_id),
+                Expr::val(d.event_type.as_str()),
+                Expr::val(d.batch_id),
+                Expr::val(d.batch_index),
+                Expr::val(d.status.code()),
+                Expr::val(d.attempts),
+                Expr::val(d.last_status_code),
+                Expr::val(d.last_error.as_deref()),
+                Expr::val(d.next_attempt_at),
+                Expr::val(d.created_at),
+                Expr::val(d.delivered_at),
+            ]);
+        }
+        db.execute(&insert).await?;
     }
     Ok(())
 }

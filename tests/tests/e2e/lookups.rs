@@ -92,3 +92,66 @@ async fn e_mail_lookups_probe_the_company_email_key_whatever_the_statistics() {
     let shown: Vec<String> = plan.lines().map(|l| l.chars().take(160).collect()).collect();
     assert!(probes_by_email, "each e-mail should be an index probe, not a filter over the company:\n{}", shown.join("\n"));
 }
+
+/// Sends an endpoint everything of its company's outbox beyond its position,
+/// as the runner would, with the outcome `settled` gives each delivery: records
+/// the attempts and moves the endpoint past the batches. The deliveries, in order.
+pub(crate) async fn fan_out(
+    db: &Database,
+    endpoint_id: Uuid,
+    settled: impl Fn(&mut roster_persistence::repo::webhooks::StoredDelivery),
+) -> Vec<roster_persistence::repo::webhooks::StoredDelivery> {
+    use roster_persistence::TransactionTrait;
+    use roster_persistence::repo::webhooks::{self, DeliveryStatus, StoredDelivery};
+    let endpoint = webhooks::find_endpoint_by_id(&db.conn, endpoint_id).await.unwrap().expect("the endpoint");
+    // On PostgreSQL the runner reads a batch once every older transaction has
+    // ended, in any database of the server (other tests run beside this one).
+    let written = format!(
+        "SELECT COUNT(*) AS n FROM webhook_event_batches WHERE company_id = {} AND (txid, seq) > ({}, {})",
+        crate::reads::uuid_literal(&db.conn, endpoint.company_id),
+        endpoint.position.txid,
+        endpoint.position.seq
+    );
+    let written = db.conn.query_one_raw(Statement::from_string(db.conn.get_database_backend(), written)).await.unwrap().unwrap();
+    let written = written.try_get::<i64>("", "n").unwrap() as usize;
+    let started = std::time::Instant::now();
+    let batches = loop {
+        let batches = webhooks::next_batches(&db.conn, endpoint.company_id, endpoint.position, 1_000_000).await.unwrap();
+        if batches.len() == written || started.elapsed() > std::time::Duration::from_secs(30) {
+            break batches;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(batches.len(), written, "every batch written is read within 30 s");
+    let mut sent = Vec::new();
+    for batch in &batches {
+        for (index, event) in batch.events.iter().enumerate().filter(|(_, e)| endpoint.wants(&e.event_type)) {
+            let mut delivery = StoredDelivery {
+                id: Uuid::now_v7(),
+                company_id: endpoint.company_id,
+                endpoint_id,
+                event_id: event.id,
+                event_type: event.event_type.clone(),
+                payload: event.body.clone(),
+                batch_id: batch.id,
+                batch_index: index as i32,
+                status: DeliveryStatus::Delivered,
+                attempts: 1,
+                last_status_code: Some(200),
+                last_error: None,
+                next_attempt_at: None,
+                created_at: batch.created_at,
+                delivered_at: Some(batch.created_at),
+            };
+            settled(&mut delivery);
+            sent.push(delivery);
+        }
+    }
+    let txn = db.conn.begin().await.unwrap();
+    webhooks::record_attempts(&txn, &sent, &[]).await.unwrap();
+    if let Some(last) = batches.last() {
+        assert!(webhooks::move_position(&txn, endpoint_id, endpoint.position, last.position).await.unwrap());
+    }
+    txn.commit().await.unwrap();
+    sent
+}

@@ -467,18 +467,36 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
         webhooks::insert_endpoint(&db.conn, e).await.unwrap();
     }
     let subscriptions: Vec<Subscription> = endpoints.iter().map(|e| Subscription { endpoint_id: e.id, event_types: vec![] }).collect();
-    // 6,000 deliveries a week old (delivered since) and 300 due now, on each endpoint.
+    // 6,000 deliveries a week old (delivered, as `settle` settles them: no next
+    // attempt) and 300 due now (first attempts that failed), on each endpoint.
     let event = |_| OutgoingEvent { id: Uuid::now_v7(), event_type: "employee.updated".into(), body: "{}".into() };
     let old: Vec<OutgoingEvent> = (0..6_000).map(event).collect();
     let week_ago = now - chrono::Duration::days(7);
-    outbox::enqueue(&db.conn, acme.id, &subscriptions, &old, (week_ago, week_ago)).await.unwrap();
-    // Settled as `settle` settles them: no next attempt.
-    let settled = format!("UPDATE webhook_deliveries SET status = '{}', next_attempt_at = NULL", DeliveryStatus::Delivered.code());
-    db.conn.execute_unprepared(&settled).await.unwrap();
+    outbox::enqueue(&db.conn, acme.id, &subscriptions, &old, week_ago).await.unwrap();
+    for e in &endpoints {
+        crate::lookups::fan_out(&db, e.id, |_| {}).await;
+    }
     let fresh: Vec<OutgoingEvent> = (0..300).map(event).collect();
-    outbox::enqueue(&db.conn, acme.id, &subscriptions, &fresh, (now, now)).await.unwrap();
+    outbox::enqueue(&db.conn, acme.id, &subscriptions, &fresh, now).await.unwrap();
+    for e in &endpoints {
+        crate::lookups::fan_out(&db, e.id, |d| {
+            (d.status, d.next_attempt_at, d.delivered_at) = (DeliveryStatus::Pending, Some(now), None);
+            (d.last_status_code, d.last_error) = (Some(503), Some("answered 503".into()));
+        })
+        .await;
+    }
+    // Another company's outbox, far longer than Acme's.
+    let other = company("Other");
+    companies::insert(&db.conn, &other, now).await.unwrap();
+    let other_endpoint = StoredEndpoint::new(other.id, "https://hooks.example.com/other".into(), vec![], "sealed".into(), now);
+    webhooks::insert_endpoint(&db.conn, &other_endpoint).await.unwrap();
+    let other_subscription = [Subscription { endpoint_id: other_endpoint.id, event_types: vec![] }];
+    for _ in 0..100 {
+        outbox::enqueue(&db.conn, other.id, &other_subscription, &(0..2_000).map(event).collect::<Vec<_>>(), now).await.unwrap();
+    }
     if db.kind == DatabaseKind::Postgres {
         db.conn.execute_unprepared("ANALYZE webhook_deliveries").await.unwrap();
+        db.conn.execute_unprepared("ANALYZE webhook_event_batches").await.unwrap();
     }
 
     let backend = db.conn.get_database_backend();
@@ -488,7 +506,25 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
     let plan = plan_of(&db, webhooks::due_deliveries_statement(backend, endpoints[1].id, Some((now, Uuid::now_v7())), 100)).await;
     assert!(keyset_on_an_index(db.kind, &plan, queue), "the next batch after a position: expected its queue index in order, got:\n{plan}");
     let plan = plan_of(&db, webhooks::due_endpoints_statement(backend, now, 64)).await;
-    assert!(plan.contains(queue) && !plan.contains("Seq Scan on webhook_deliveries"), "endpoints with deliveries due:\n{plan}");
+    let order = "webhook_event_batches_order";
+    assert!(
+        plan.contains(queue)
+            && plan.contains(order)
+            && !plan.contains("Seq Scan on webhook_deliveries")
+            && !plan.contains("Seq Scan on webhook_event_batches"),
+        "endpoints with deliveries due:\n{plan}"
+    );
+    // An endpoint's next batches of its company's outbox: a seek into the outbox's order.
+    let acme_endpoint = webhooks::find_endpoint_by_id(&db.conn, endpoints[1].id).await.unwrap().unwrap();
+    let other_endpoint = webhooks::find_endpoint_by_id(&db.conn, other_endpoint.id).await.unwrap().unwrap();
+    for (company_id, position) in [(acme.id, acme_endpoint.position), (other.id, other_endpoint.position)] {
+        let plan = plan_of(&db, webhooks::next_batches_statement(backend, company_id, position, 2)).await;
+        assert!(keyset_on_an_index(db.kind, &plan, order), "an endpoint's next outbox batches: expected the outbox's order, got:\n{plan}");
+    }
+    assert!(webhooks::next_batches(&db.conn, acme.id, acme_endpoint.position, 2).await.unwrap().is_empty(), "Acme's outbox is sent");
+    let next = webhooks::next_batches(&db.conn, other.id, other_endpoint.position, 2).await.unwrap();
+    assert_eq!(next.iter().map(|b| b.events.len()).collect::<Vec<_>>(), [200, 200]);
+    assert!(next[0].position < next[1].position && other_endpoint.position < next[0].position);
 
     // And what they read: the due deliveries in the order they were made.
     let due = webhooks::due_deliveries(&db.conn, endpoints[1].id, now, None, 100, &mut Default::default()).await.unwrap();
@@ -511,10 +547,12 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
     assert_eq!(due_next.iter().map(|d| d.event_id).collect::<Vec<_>>(), fresh[100..200].iter().map(|e| e.id).collect::<Vec<_>>());
     let mut with_due = webhooks::due_endpoints(&db.conn, now, &[], 64).await.unwrap();
     with_due.sort();
-    assert_eq!(with_due, endpoints.iter().map(|e| e.id).collect::<Vec<_>>());
-    let others = webhooks::due_endpoints(&db.conn, now, &[endpoints[0].id, endpoints[2].id], 64).await.unwrap();
+    let mut expected: Vec<Uuid> = endpoints.iter().map(|e| e.id).chain([other_endpoint.id]).collect();
+    expected.sort();
+    assert_eq!(with_due, expected, "Acme's with retries due, Other's with its outbox unsent");
+    let others = webhooks::due_endpoints(&db.conn, now, &[endpoints[0].id, endpoints[2].id, other_endpoint.id], 64).await.unwrap();
     assert_eq!(others, vec![endpoints[1].id], "endpoints this runner is busy with are left out");
-    assert!(webhooks::due_endpoints(&db.conn, week_ago, &[], 64).await.unwrap().is_empty(), "nothing was due a week ago");
+    assert_eq!(webhooks::due_endpoints(&db.conn, week_ago, &[], 64).await.unwrap(), [other_endpoint.id], "no retry was due a week ago");
 
     // The delivery log, newest first: a keyset page on the endpoint's log index,
     // and for a settled status on its queue index, at the first page and behind a cursor.
@@ -564,7 +602,7 @@ async fn the_delivery_queue_is_read_through_its_index_without_a_scan_or_a_sort()
         };
     }
     let txn = db.conn.begin().await.unwrap();
-    webhooks::record_attempts(&txn, &sent).await.unwrap();
+    webhooks::record_attempts(&txn, &[], &sent).await.unwrap();
     txn.commit().await.unwrap();
     for d in [&sent[0], &sent[1], &sent[99]] {
         let stored = webhooks::find_delivery(&db.conn, acme.id, d.id).await.unwrap().unwrap();

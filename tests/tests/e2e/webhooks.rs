@@ -172,6 +172,8 @@ async fn r_wh_3_r_wh_4_a_failing_receiver_gets_retries_then_failed_then_the_endp
     let notes = app.data(&token, "{ notifications { edges { node { kind data } } } }", json!({})).await;
     assert_eq!(notes["notifications"]["edges"][0]["node"]["kind"], "WEBHOOK_ENDPOINT_DISABLED");
 
+    // What happens while it is disabled is never sent to it, even once it is enabled again.
+    app.create_employee(&token, person("while-off@acme.test")).await;
     // Enabled again and redelivered: one more attempt, with the same webhook-id.
     receiver.status.store(200, Ordering::SeqCst);
     let endpoint_id = log["id"].as_str().unwrap();
@@ -192,6 +194,12 @@ async fn r_wh_3_r_wh_4_a_failing_receiver_gets_retries_then_failed_then_the_endp
     assert_eq!((delivered["node"]["attempts"].as_i64(), &delivered["node"]["eventId"]), (Some(3), &nodes[0]["eventId"]));
     let last = receiver.received.lock().unwrap().last().unwrap().0["webhook-id"].to_str().unwrap().to_string();
     assert_eq!(last, nodes[0]["eventId"].as_str().unwrap());
+    app.create_employee(&token, person("after@acme.test")).await;
+    eventually("the event after enabling", || async { json!(receiver.count()) }, |n| n.as_u64() >= Some(6)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let emails: Vec<Value> = receiver.bodies().iter().map(|b| b["data"]["email"].clone()).collect();
+    assert_eq!(emails.iter().filter(|e| *e == "after@acme.test").count(), 1);
+    assert!(!emails.contains(&json!("while-off@acme.test")), "sent while disabled: {emails:?}");
 }
 
 #[tokio::test]
@@ -233,7 +241,7 @@ async fn r_wh_2_an_event_of_a_change_that_rolled_back_is_never_sent() {
     endpoint(&app, &token, &receiver.url, &["employee.created"]).await;
     // The outbox written inside a transaction that then rolls back.
     let txn = state.db.conn.begin().await.unwrap();
-    let mut outbox = roster_api::webhooks::Outbox::load(&txn, company, &state.clock).await.unwrap();
+    let mut outbox = roster_api::webhooks::Outbox::load(&txn, company).await.unwrap();
     outbox.emit(roster_api::webhooks::EventType::EmployeeCreated, state.clock.now(), || json!({ "id": "never" }));
     outbox.write(&txn, state.clock.now()).await.unwrap();
     txn.rollback().await.unwrap();
@@ -349,7 +357,26 @@ async fn r_wh_2_bodies_queued_before_event_batches_survive_the_migration() {
     let acme = crate::lookups::company("Acme");
     companies::insert(&db.conn, &acme, now).await.unwrap();
     let endpoint = StoredEndpoint::new(acme.id, "https://hooks.example.com/a".into(), vec![], "sealed".into(), now);
-    webhooks::insert_endpoint(&db.conn, &endpoint).await.unwrap();
+    // As that schema has it (without a position in the outbox).
+    let mut insert_endpoint = Query::insert();
+    insert_endpoint
+        .into_table(Alias::new("webhook_endpoints"))
+        .columns(
+            ["id", "company_id", "url", "event_types", "enabled", "secret", "consecutive_failures", "created_at", "updated_at"]
+                .map(Alias::new),
+        )
+        .values_panic([
+            Expr::val(endpoint.id),
+            Expr::val(acme.id),
+            Expr::val(endpoint.url.as_str()),
+            Expr::val(serde_json::json!([])),
+            Expr::val(true),
+            Expr::val("sealed"),
+            Expr::val(0),
+            Expr::val(now),
+            Expr::val(now),
+        ]);
+    db.conn.execute(&insert_endpoint).await.unwrap();
     let body = r#"{"type":"employee.created","timestamp":"2027-03-10T09:00:00Z","data":{"firstName":"Zoë","note":"a\nb"}}"#;
     let id = uuid::Uuid::now_v7();
     let mut insert = Query::insert();
@@ -378,6 +405,9 @@ async fn r_wh_2_bodies_queued_before_event_batches_survive_the_migration() {
     assert_eq!((moved.payload.as_str(), moved.status), (body, DeliveryStatus::Pending));
     let due = webhooks::due_deliveries(&db.conn, endpoint.id, now, None, 10, &mut Default::default()).await.unwrap();
     assert_eq!(due.iter().map(|d| (d.id, d.payload.as_str())).collect::<Vec<_>>(), vec![(id, body)]);
+    // Its body's batch is behind the endpoint's position: the delivery is not sent a second time.
+    let endpoint = webhooks::find_endpoint_by_id(&db.conn, endpoint.id).await.unwrap().unwrap();
+    assert!(webhooks::next_batches(&db.conn, acme.id, endpoint.position, 10).await.unwrap().is_empty());
 
     // And back: undone, the body is in its row again.
     let since_batches = Migrator::migrations().len() as u32 - before_batches;
@@ -387,14 +417,59 @@ async fn r_wh_2_bodies_queued_before_event_batches_survive_the_migration() {
     assert_eq!(row.try_get::<String>("", "payload").unwrap(), body);
 }
 
-/// Deleting an endpoint deletes its deliveries and the event bodies that no
-/// other endpoint's delivery still needs, and only those.
+/// R-WH-2: an endpoint's position in its company's outbox only ever passes
+/// batches that can no longer be preceded by one committing late. On
+/// PostgreSQL two writers commit in any order; the runner reads a batch once
+/// every transaction older than its own has ended, in the order the
+/// transactions began to write. (SQLite commits one writer at a time.)
 #[tokio::test]
-async fn deleting_an_endpoint_keeps_only_the_event_bodies_other_endpoints_still_need() {
+async fn r_wh_2_an_outbox_batch_that_commits_late_is_not_passed_over() {
     use roster_persistence::repo::outbox::{self, OutgoingEvent, Subscription};
     use roster_persistence::repo::{
         companies,
         webhooks::{self, StoredEndpoint},
+    };
+    use roster_persistence::{DatabaseKind, TransactionTrait};
+
+    let (url, _dir) = fresh_database().await;
+    let db = roster_persistence::Database::connect(&url).await.expect("connect");
+    let now = chrono::Utc::now();
+    let acme = crate::lookups::company("Acme");
+    companies::insert(&db.conn, &acme, now).await.unwrap();
+    let endpoint = StoredEndpoint::new(acme.id, "https://hooks.example.com/a".into(), vec![], "sealed".into(), now);
+    webhooks::insert_endpoint(&db.conn, &endpoint).await.unwrap();
+    let endpoint = webhooks::find_endpoint_by_id(&db.conn, endpoint.id).await.unwrap().unwrap();
+    let subscription = [Subscription { endpoint_id: endpoint.id, event_types: vec![] }];
+    let event = |body: &str| OutgoingEvent { id: uuid::Uuid::now_v7(), event_type: "employee.updated".into(), body: body.into() };
+
+    let older = db.conn.begin().await.unwrap();
+    outbox::enqueue(&older, acme.id, &subscription, &[event("\"older\"")], now).await.unwrap();
+    if db.kind == DatabaseKind::Postgres {
+        let younger = db.conn.begin().await.unwrap();
+        outbox::enqueue(&younger, acme.id, &subscription, &[event("\"younger\"")], now).await.unwrap();
+        younger.commit().await.unwrap();
+        let read = webhooks::next_batches(&db.conn, acme.id, endpoint.position, 10).await.unwrap();
+        assert!(read.is_empty(), "the younger batch is committed, but an older transaction is still running: {read:?}");
+        older.commit().await.unwrap();
+    } else {
+        older.commit().await.unwrap();
+        outbox::enqueue(&db.conn, acme.id, &subscription, &[event("\"younger\"")], now).await.unwrap();
+    }
+    let sent = crate::lookups::fan_out(&db, endpoint.id, |_| {}).await;
+    assert_eq!(sent.iter().map(|d| d.payload.as_str()).collect::<Vec<_>>(), ["\"older\"", "\"younger\""]);
+    let endpoint = webhooks::find_endpoint_by_id(&db.conn, endpoint.id).await.unwrap().unwrap();
+    assert!(webhooks::next_batches(&db.conn, acme.id, endpoint.position, 10).await.unwrap().is_empty(), "both passed, once");
+}
+
+/// Deleting an endpoint deletes its deliveries and the event batches nothing
+/// needs any more: no delivery's body, and behind every enabled endpoint of
+/// the company; only those.
+#[tokio::test]
+async fn deleting_an_endpoint_keeps_only_the_event_batches_still_needed() {
+    use roster_persistence::repo::outbox::{self, OutgoingEvent, Subscription};
+    use roster_persistence::repo::{
+        companies,
+        webhooks::{self, DeliveryStatus, StoredEndpoint},
     };
     use sea_orm::ConnectionTrait;
 
@@ -405,46 +480,49 @@ async fn deleting_an_endpoint_keeps_only_the_event_bodies_other_endpoints_still_
     companies::insert(&db.conn, &acme, now).await.unwrap();
     companies::insert(&db.conn, &globex, now).await.unwrap();
     let mut endpoints = Vec::new();
-    for (company, n) in [(&acme, 0), (&acme, 1), (&globex, 2)] {
-        let e = StoredEndpoint::new(company.id, format!("https://hooks.example.com/{n}"), vec![], "sealed".into(), now);
+    // The first Acme endpoint takes only `employee.created`, the one event number 7 is.
+    for (company, n, types) in [(&acme, 0, vec!["employee.created".to_string()]), (&acme, 1, vec![]), (&globex, 2, vec![])] {
+        let e = StoredEndpoint::new(company.id, format!("https://hooks.example.com/{n}"), types, "sealed".into(), now);
         webhooks::insert_endpoint(&db.conn, &e).await.unwrap();
         endpoints.push(e);
     }
-    let event =
-        |n: usize| OutgoingEvent { id: uuid::Uuid::now_v7(), event_type: "employee.updated".into(), body: format!("{{\"n\":{n}}}") };
-    let subscribe = |e: &StoredEndpoint| Subscription { endpoint_id: e.id, event_types: vec![] };
-    // Acme: 250 events for both endpoints (two batches), then 10 for the second only (a third).
-    let both: Vec<OutgoingEvent> = (0..250).map(event).collect();
-    outbox::enqueue(&db.conn, acme.id, &[subscribe(&endpoints[0]), subscribe(&endpoints[1])], &both, (now, now)).await.unwrap();
-    let second_only: Vec<OutgoingEvent> = (0..10).map(event).collect();
-    outbox::enqueue(&db.conn, acme.id, &[subscribe(&endpoints[1])], &second_only, (now, now)).await.unwrap();
-    outbox::enqueue(&db.conn, globex.id, &[subscribe(&endpoints[2])], &[event(0)], (now, now)).await.unwrap();
+    let event = |n: usize| OutgoingEvent {
+        id: uuid::Uuid::now_v7(),
+        event_type: if n == 7 { "employee.created" } else { "employee.updated" }.into(),
+        body: format!("{{\"n\":{n}}}"),
+    };
+    let subscribe = |e: &StoredEndpoint| Subscription { endpoint_id: e.id, event_types: e.event_types.clone() };
+    let both = [subscribe(&endpoints[0]), subscribe(&endpoints[1])];
+    // Acme: 250 events (two batches), then 10 (a third); Globex: one.
+    outbox::enqueue(&db.conn, acme.id, &both, &(0..250).map(event).collect::<Vec<_>>(), now).await.unwrap();
+    outbox::enqueue(&db.conn, acme.id, &both, &(250..260).map(event).collect::<Vec<_>>(), now).await.unwrap();
+    outbox::enqueue(&db.conn, globex.id, &[subscribe(&endpoints[2])], &[event(0)], now).await.unwrap();
     let batches = || async {
-        let rows = db
-            .conn
-            .query_all_raw(sea_orm::Statement::from_string(
-                db.conn.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM webhook_event_batches",
-            ))
-            .await
-            .unwrap();
+        let sql = "SELECT COUNT(*) AS n FROM webhook_event_batches";
+        let rows = db.conn.query_all_raw(sea_orm::Statement::from_string(db.conn.get_database_backend(), sql)).await.unwrap();
         rows[0].try_get::<i64>("", "n").unwrap()
     };
     assert_eq!(batches().await, 4);
 
-    assert!(webhooks::delete_endpoint(&db.conn, acme.id, endpoints[0].id).await.unwrap());
-    assert_eq!(batches().await, 4, "the other Acme endpoint still needs every batch");
-    let due = webhooks::due_deliveries(&db.conn, endpoints[1].id, now, None, 300, &mut Default::default()).await.unwrap();
-    assert_eq!(due.len(), 260);
-    assert_eq!(due[0].payload, "{\"n\":0}");
-    assert_eq!(due[259].payload, "{\"n\":9}");
-
+    // The first Acme endpoint is sent its one event, in the first batch, to be retried later.
+    let sent = crate::lookups::fan_out(&db, endpoints[0].id, |d| {
+        (d.status, d.next_attempt_at, d.delivered_at) = (DeliveryStatus::Pending, Some(now), None);
+    })
+    .await;
+    assert_eq!(sent.len(), 1);
     assert!(webhooks::delete_endpoint(&db.conn, acme.id, endpoints[1].id).await.unwrap());
+    assert_eq!(batches().await, 2, "Acme's first batch holds a delivery's body; the others are behind every endpoint; Globex's is not");
+    let retried = &sent[0];
+    let due = webhooks::due_deliveries(&db.conn, endpoints[0].id, now, None, 10, &mut Default::default()).await.unwrap();
+    assert_eq!(due.iter().map(|d| (d.id, d.payload.as_str())).collect::<Vec<_>>(), [(retried.id, "{\"n\":7}")]);
+
+    // A new batch is ahead of the remaining endpoint until it is deleted too.
+    outbox::enqueue(&db.conn, acme.id, &both[..1], &[event(7)], now).await.unwrap();
+    assert_eq!(batches().await, 3);
+    assert!(webhooks::delete_endpoint(&db.conn, acme.id, endpoints[0].id).await.unwrap());
     assert_eq!(batches().await, 1, "only Globex's batch is left");
-    assert_eq!(
-        webhooks::due_deliveries(&db.conn, endpoints[2].id, now, None, 10, &mut Default::default()).await.unwrap()[0].payload,
-        "{\"n\":0}"
-    );
+    let globex_sent = crate::lookups::fan_out(&db, endpoints[2].id, |_| {}).await;
+    assert_eq!(globex_sent.iter().map(|d| d.payload.as_str()).collect::<Vec<_>>(), ["{\"n\":0}"]);
     assert!(!webhooks::delete_endpoint(&db.conn, globex.id, endpoints[0].id).await.unwrap(), "already gone");
 }
 

@@ -297,7 +297,7 @@ pub async fn fetch_snapshot(app: &AppState, job: &StoredJob, run_id: Uuid) -> Re
         Err((code, message)) => {
             let txn = begin(app).await?;
             hris::record_fetch(&txn, job.company_id, FetchOutcome::Failed { code, message: &message }, now).await?;
-            let mut outbox = Outbox::load(&txn, job.company_id, &app.clock).await?;
+            let mut outbox = Outbox::load(&txn, job.company_id).await?;
             let notice = Notice {
                 kind: kind::HRIS_SYNC_FAILED,
                 message: format!("The HR sync failed: {message}"),
