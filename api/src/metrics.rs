@@ -73,6 +73,10 @@ pub struct Gauges {
     pub lifecycle_lag_seconds: i64,
     pub webhook_endpoints: u64,
     pub deliveries_by_status: Vec<(String, u64)>,
+    /// Outbox batches enabled endpoints are yet to be sent, once per endpoint.
+    pub outbox_unsent_batches: u64,
+    /// How long ago the oldest of them was written.
+    pub outbox_lag_seconds: i64,
 }
 
 /// The exposition text.
@@ -131,6 +135,18 @@ pub fn render(gauges: &Gauges) -> String {
     for (status, n) in &gauges.deliveries_by_status {
         let _ = writeln!(out, "roster_webhook_deliveries{{status=\"{status}\"}} {n}");
     }
+    let _ = writeln!(
+        out,
+        "# HELP roster_webhook_outbox_unsent_batches Event batches (up to 200 events) not yet sent, counted once per enabled endpoint.\n\
+         # TYPE roster_webhook_outbox_unsent_batches gauge\nroster_webhook_outbox_unsent_batches {}",
+        gauges.outbox_unsent_batches
+    );
+    let _ = writeln!(
+        out,
+        "# HELP roster_webhook_outbox_lag_seconds How long ago the oldest event batch not yet sent was written.\n\
+         # TYPE roster_webhook_outbox_lag_seconds gauge\nroster_webhook_outbox_lag_seconds {}",
+        gauges.outbox_lag_seconds
+    );
     let _ = writeln!(
         out,
         "# HELP roster_webhook_attempts_total Delivery attempts in this process, by outcome and attempt number.\n# TYPE roster_webhook_attempts_total counter"

@@ -380,7 +380,8 @@ async fn run_once(args: &Args, file: &Path, existing: &Path, dir: &Path, run: us
     let summary = format!("{:?}", runs.last().unwrap().summary);
     if args.webhook {
         let (_, at_sync_end) = roster_persistence::repo::webhooks::counts(&app.db.conn).await.expect("delivery counts");
-        eprintln!("webhook deliveries when the sync completed, by status: {at_sync_end:?}");
+        let (unsent, _) = roster_persistence::repo::webhooks::outbox_backlog(&app.db.conn).await.expect("outbox backlog");
+        eprintln!("webhook deliveries when the sync completed, by status: {at_sync_end:?}; event batches not yet sent: {unsent}");
     }
     let _ = stop.send(true);
     runner.await.expect("runner");

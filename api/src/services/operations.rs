@@ -25,5 +25,12 @@ pub async fn gauges(app: &AppState) -> Gauges {
         }
         Err(err) => tracing::warn!(%err, "metrics: webhooks"),
     }
+    match webhooks::outbox_backlog(db).await {
+        Ok((unsent, oldest)) => {
+            gauges.outbox_unsent_batches = unsent;
+            gauges.outbox_lag_seconds = oldest.map_or(0, |at| (app.clock.now() - at).num_seconds().max(0));
+        }
+        Err(err) => tracing::warn!(%err, "metrics: webhook outbox"),
+    }
     gauges
 }

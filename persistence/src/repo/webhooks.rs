@@ -688,3 +688,14 @@ pub async fn counts(db: &impl ConnectionTrait) -> Result<(u64, Vec<(String, u64)
         .await?;
     Ok((endpoints, by_status.into_iter().map(|(s, n)| (s, n as u64)).collect()))
 }
+
+/// The outbox batches enabled endpoints have not been sent yet, counted once
+/// per endpoint, and when the oldest of them was written (for `/metrics`).
+pub async fn outbox_backlog(db: &impl ConnectionTrait) -> Result<(u64, Option<DateTime<Utc>>)> {
+    let sql = "SELECT COUNT(*) AS unsent, MIN(b.created_at) AS oldest FROM webhook_endpoints e \
+               JOIN webhook_event_batches b ON b.company_id = e.company_id AND (b.txid, b.seq) > (e.outbox_txid, e.outbox_seq) \
+               WHERE e.enabled";
+    let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await?;
+    let Some(row) = row else { return Ok((0, None)) };
+    Ok((row.try_get::<i64>("", "unsent")? as u64, row.try_get::<Option<DateTime<Utc>>>("", "oldest")?))
+}

@@ -134,7 +134,12 @@ async fn r_wh_1_r_wh_2_every_change_arrives_signed_in_the_apis_own_shape() {
         assert!(bodies.contains(&node["payload"]), "logged payload was sent: {node}");
     }
     let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
-    for line in ["roster_webhook_endpoints 1", "roster_webhook_deliveries{status=\"DELIVERED\"} 4", "roster_lifecycle_lag_seconds 0"] {
+    for line in [
+        "roster_webhook_endpoints 1",
+        "roster_webhook_deliveries{status=\"DELIVERED\"} 4",
+        "roster_webhook_outbox_unsent_batches 0",
+        "roster_lifecycle_lag_seconds 0",
+    ] {
         assert!(metrics.contains(line), "{line} in {metrics}");
     }
     assert!(metrics.contains("roster_webhook_attempts_total{outcome=\"delivered\",attempt=\"1\"}"));
@@ -503,6 +508,12 @@ async fn deleting_an_endpoint_keeps_only_the_event_batches_still_needed() {
         rows[0].try_get::<i64>("", "n").unwrap()
     };
     assert_eq!(batches().await, 4);
+    let (unsent, oldest) = webhooks::outbox_backlog(&db.conn).await.unwrap();
+    assert_eq!(
+        (unsent, oldest.map(|at| at.timestamp_millis())),
+        (7, Some(now.timestamp_millis())),
+        "three batches for each Acme endpoint, one for Globex's"
+    );
 
     // The first Acme endpoint is sent its one event, in the first batch, to be retried later.
     let sent = crate::lookups::fan_out(&db, endpoints[0].id, |d| {
