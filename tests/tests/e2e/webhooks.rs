@@ -462,8 +462,13 @@ async fn r_wh_2_an_outbox_batch_that_commits_late_is_not_passed_over() {
     }
     let sent = crate::lookups::fan_out(&db, endpoint.id, |_| {}).await;
     assert_eq!(sent.iter().map(|d| d.payload.as_str()).collect::<Vec<_>>(), ["\"older\"", "\"younger\""]);
+    let started_at = endpoint.position;
     let endpoint = webhooks::find_endpoint_by_id(&db.conn, endpoint.id).await.unwrap().unwrap();
     assert!(webhooks::next_batches(&db.conn, acme.id, endpoint.position, 10).await.unwrap().is_empty(), "both passed, once");
+    // A runner that took the endpoint over from the same position and records second moves nothing.
+    assert!(!webhooks::move_position(&db.conn, endpoint.id, started_at, endpoint.position).await.unwrap());
+    let after = webhooks::find_endpoint_by_id(&db.conn, endpoint.id).await.unwrap().unwrap();
+    assert_eq!(after.position, endpoint.position);
 }
 
 /// Deleting an endpoint deletes its deliveries and the event batches nothing
