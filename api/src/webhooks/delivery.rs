@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use roster_persistence::repo::event_batches::{EventBodies, OutboxBatch, Position};
+use roster_persistence::repo::event_batches::{EventBodies, Position};
 use roster_persistence::repo::webhooks::{self, DeliveryStatus, StoredDelivery, StoredEndpoint};
 use serde_json::json;
 use uuid::Uuid;
@@ -124,28 +124,6 @@ impl Unrecorded {
     }
 }
 
-/// A first attempt of an event of the outbox, not yet made.
-fn first_delivery(endpoint: &StoredEndpoint, batch: &OutboxBatch, index: usize) -> StoredDelivery {
-    let event = &batch.events[index];
-    StoredDelivery {
-        id: Uuid::now_v7(),
-        company_id: endpoint.company_id,
-        endpoint_id: endpoint.id,
-        event_id: event.id,
-        event_type: event.event_type.clone(),
-        payload: event.body.clone(),
-        batch_id: batch.id,
-        batch_index: index as i32,
-        status: DeliveryStatus::Pending,
-        attempts: 0,
-        last_status_code: None,
-        last_error: None,
-        next_attempt_at: None,
-        created_at: batch.created_at,
-        delivered_at: None,
-    }
-}
-
 /// Sends the endpoint what it has due until nothing is left, it is disabled,
 /// or `stop`: its retries due first, then the events of its company's outbox
 /// beyond its position that it subscribed to, in order. The endpoint's lease
@@ -214,7 +192,7 @@ async fn deliver_endpoint(app: &AppState, endpoint_id: Uuid, stop: &(dyn Fn() ->
                 if !endpoint.wants(&batch.events[index].event_type) {
                     continue;
                 }
-                let (delivery, reason) = send(app, to, first_delivery(&endpoint, batch, index), &mut endpoint).await;
+                let (delivery, reason) = send(app, to, StoredDelivery::first_attempt(&endpoint, batch, index), &mut endpoint).await;
                 work.first.push(delivery);
                 if reason.is_some() {
                     disabled = reason;

@@ -81,7 +81,10 @@ pub fn unpack(row: &batch::Model) -> Result<Vec<String>> {
     match row.encoding {
         SINGLE => Ok(vec![String::from_utf8(row.bodies.clone()).map_err(|e| corrupt(row, e))?]),
         DEFLATED_LINES => Ok(inflate(row)?.split('\n').map(str::to_owned).collect()),
-        DEFLATED_EVENTS => Ok(unpack_events(row)?.into_iter().map(|e| e.body).collect()),
+        DEFLATED_EVENTS => inflate(row)?
+            .split('\n')
+            .map(|line| event_fields(line).map(|(_, _, body)| body.to_owned()).ok_or_else(|| not_an_event(row)))
+            .collect(),
         other => Err(corrupt(row, format!("unknown encoding {other}"))),
     }
 }
@@ -95,14 +98,21 @@ pub fn unpack_events(row: &batch::Model) -> Result<Vec<BatchEvent>> {
     inflate(row)?
         .split('\n')
         .map(|line| {
-            let mut fields = line.splitn(3, '\t');
-            let (id, event_type, body) = (fields.next(), fields.next(), fields.next());
-            match (id.and_then(|id| Uuid::parse_str(id).ok()), event_type, body) {
-                (Some(id), Some(event_type), Some(body)) => Ok(BatchEvent { id, event_type: event_type.to_owned(), body: body.to_owned() }),
-                _ => Err(corrupt(row, "a line is not id, type and body")),
-            }
+            let (id, event_type, body) = event_fields(line).ok_or_else(|| not_an_event(row))?;
+            let id = Uuid::parse_str(id).map_err(|_| not_an_event(row))?;
+            Ok(BatchEvent { id, event_type: event_type.to_owned(), body: body.to_owned() })
         })
         .collect()
+}
+
+/// A line's id, type and body.
+fn event_fields(line: &str) -> Option<(&str, &str, &str)> {
+    let mut fields = line.splitn(3, '\t');
+    Some((fields.next()?, fields.next()?, fields.next()?))
+}
+
+fn not_an_event(row: &batch::Model) -> RepoError {
+    corrupt(row, "a line is not id, type and body")
 }
 
 /// A batch read from the outbox, with its events.

@@ -25,8 +25,13 @@ pub struct Subscription {
 
 impl Subscription {
     pub fn wants(&self, event_type: &str) -> bool {
-        self.event_types.is_empty() || self.event_types.iter().any(|t| t == event_type)
+        takes(&self.event_types, event_type)
     }
+}
+
+/// Whether an endpoint subscribed to `event_types` (empty: all) takes the type.
+pub fn takes(event_types: &[String], event_type: &str) -> bool {
+    event_types.is_empty() || event_types.iter().any(|t| t == event_type)
 }
 
 /// An event to deliver: its id (the `webhook-id`), type and the exact body.

@@ -43,7 +43,7 @@ pub struct StoredEndpoint {
 
 impl StoredEndpoint {
     pub fn wants(&self, event_type: &str) -> bool {
-        self.event_types.is_empty() || self.event_types.iter().any(|t| t == event_type)
+        super::outbox::takes(&self.event_types, event_type)
     }
 
     /// A new, enabled endpoint with its sealed secret and no failures yet.
@@ -158,12 +158,7 @@ pub async fn next_batches(db: &impl ConnectionTrait, company_id: Uuid, after: Po
 fn next_batches_query(backend: DbBackend, company_id: Uuid, after: Position) -> sea_orm::Select<event_batch::Entity> {
     event_batch::Entity::find()
         .filter(event_batch::Column::CompanyId.eq(company_id))
-        .filter(beyond(
-            Expr::col((event_batch::Entity, event_batch::Column::Txid)),
-            Expr::col((event_batch::Entity, event_batch::Column::Seq)),
-            (Expr::val(after.txid), Expr::val(after.seq)),
-            backend,
-        ))
+        .filter(readable_beyond((Expr::val(after.txid), Expr::val(after.seq)), backend))
         .order_by_asc(event_batch::Column::Txid)
         .order_by_asc(event_batch::Column::Seq)
 }
@@ -173,14 +168,25 @@ pub fn next_batches_statement(backend: DbBackend, company_id: Uuid, after: Posit
     next_batches_query(backend, company_id, after).limit(limit).build(backend)
 }
 
-/// A batch at `(txid, seq)` is beyond the position and, on PostgreSQL, of a
-/// transaction older than every one still running.
-fn beyond(txid: Expr, seq: Expr, position: (Expr, Expr), backend: DbBackend) -> sea_orm::sea_query::SimpleExpr {
-    let after = Expr::tuple([txid.clone(), seq]).gt(Expr::tuple([position.0, position.1]));
+/// The batch (of the outer query) is beyond the position `(txid, seq)`.
+fn beyond(position: (Expr, Expr)) -> sea_orm::sea_query::SimpleExpr {
+    let batch = [Expr::col((event_batch::Entity, event_batch::Column::Txid)), Expr::col((event_batch::Entity, event_batch::Column::Seq))];
+    Expr::tuple(batch).gt(Expr::tuple([position.0, position.1]))
+}
+
+/// The batch is beyond the position and a runner may read it: on PostgreSQL,
+/// its transaction is older than every one still running.
+fn readable_beyond(position: (Expr, Expr), backend: DbBackend) -> sea_orm::sea_query::SimpleExpr {
+    let txid = Expr::col((event_batch::Entity, event_batch::Column::Txid));
     match backend {
-        DbBackend::Postgres => after.and(txid.lt(Expr::cust("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))),
-        _ => after,
+        DbBackend::Postgres => beyond(position).and(txid.lt(Expr::cust("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))),
+        _ => beyond(position),
     }
+}
+
+/// The position of the endpoint of the outer query.
+fn endpoint_position() -> (Expr, Expr) {
+    (Expr::col((endpoint::Entity, endpoint::Column::OutboxTxid)), Expr::col((endpoint::Entity, endpoint::Column::OutboxSeq)))
 }
 
 /// Writes every field of the endpoint (it was read in the same transaction).
@@ -267,16 +273,7 @@ pub async fn delete_endpoint(db: &impl ConnectionTrait, company_id: Uuid, id: Uu
         .from(endpoint::Entity)
         .and_where(Expr::col((endpoint::Entity, endpoint::Column::CompanyId)).equals((event_batch::Entity, event_batch::Column::CompanyId)))
         .and_where(Expr::col((endpoint::Entity, endpoint::Column::Enabled)).eq(true))
-        .and_where(
-            Expr::tuple([
-                Expr::col((event_batch::Entity, event_batch::Column::Txid)),
-                Expr::col((event_batch::Entity, event_batch::Column::Seq)),
-            ])
-            .gt(Expr::tuple([
-                Expr::col((endpoint::Entity, endpoint::Column::OutboxTxid)),
-                Expr::col((endpoint::Entity, endpoint::Column::OutboxSeq)),
-            ])),
-        )
+        .and_where(beyond(endpoint_position()))
         .to_owned();
     event_batch::Entity::delete_many()
         .filter(event_batch::Column::CompanyId.eq(company_id))
@@ -332,6 +329,31 @@ pub struct StoredDelivery {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl StoredDelivery {
+    /// The delivery of line `index` of an outbox batch to the endpoint, before
+    /// its first attempt (`settle` gives it its outcome).
+    pub fn first_attempt(endpoint: &StoredEndpoint, batch: &OutboxBatch, index: usize) -> Self {
+        let event = &batch.events[index];
+        Self {
+            id: Uuid::now_v7(),
+            company_id: endpoint.company_id,
+            endpoint_id: endpoint.id,
+            event_id: event.id,
+            event_type: event.event_type.clone(),
+            payload: event.body.clone(),
+            batch_id: batch.id,
+            batch_index: index as i32,
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            last_status_code: None,
+            last_error: None,
+            next_attempt_at: None,
+            created_at: batch.created_at,
+            delivered_at: None,
+        }
+    }
 }
 
 fn delivery_from(m: delivery::Model, bodies: &EventBodies) -> Result<StoredDelivery> {
@@ -448,12 +470,7 @@ fn due_endpoints_query(backend: DbBackend, now: DateTime<Utc>, busy: &[Uuid], li
         .column((event_batch::Entity, event_batch::Column::Seq))
         .from(event_batch::Entity)
         .and_where(Expr::col((event_batch::Entity, event_batch::Column::CompanyId)).equals((endpoint::Entity, endpoint::Column::CompanyId)))
-        .and_where(beyond(
-            Expr::col((event_batch::Entity, event_batch::Column::Txid)),
-            Expr::col((event_batch::Entity, event_batch::Column::Seq)),
-            (Expr::col((endpoint::Entity, endpoint::Column::OutboxTxid)), Expr::col((endpoint::Entity, endpoint::Column::OutboxSeq))),
-            backend,
-        ))
+        .and_where(readable_beyond(endpoint_position(), backend))
         .order_by((event_batch::Entity, event_batch::Column::Txid), sea_orm::Order::Asc)
         .order_by((event_batch::Entity, event_batch::Column::Seq), sea_orm::Order::Asc)
         .limit(1)
@@ -692,10 +709,18 @@ pub async fn counts(db: &impl ConnectionTrait) -> Result<(u64, Vec<(String, u64)
 /// The outbox batches enabled endpoints have not been sent yet, counted once
 /// per endpoint, and when the oldest of them was written (for `/metrics`).
 pub async fn outbox_backlog(db: &impl ConnectionTrait) -> Result<(u64, Option<DateTime<Utc>>)> {
-    let sql = "SELECT COUNT(*) AS unsent, MIN(b.created_at) AS oldest FROM webhook_endpoints e \
-               JOIN webhook_event_batches b ON b.company_id = e.company_id AND (b.txid, b.seq) > (e.outbox_txid, e.outbox_seq) \
-               WHERE e.enabled";
-    let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await?;
-    let Some(row) = row else { return Ok((0, None)) };
+    let query = sea_orm::sea_query::Query::select()
+        .expr_as(Expr::col((event_batch::Entity, event_batch::Column::Seq)).count(), "unsent")
+        .expr_as(Expr::col((event_batch::Entity, event_batch::Column::CreatedAt)).min(), "oldest")
+        .from(endpoint::Entity)
+        .inner_join(
+            event_batch::Entity,
+            Expr::col((event_batch::Entity, event_batch::Column::CompanyId))
+                .equals((endpoint::Entity, endpoint::Column::CompanyId))
+                .and(beyond(endpoint_position())),
+        )
+        .and_where(Expr::col((endpoint::Entity, endpoint::Column::Enabled)).eq(true))
+        .to_owned();
+    let Some(row) = db.query_one(&query).await? else { return Ok((0, None)) };
     Ok((row.try_get::<i64>("", "unsent")? as u64, row.try_get::<Option<DateTime<Utc>>>("", "oldest")?))
 }

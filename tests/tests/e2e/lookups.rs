@@ -125,24 +125,10 @@ pub(crate) async fn fan_out(
     assert_eq!(batches.len(), written, "every batch written is read within 30 s");
     let mut sent = Vec::new();
     for batch in &batches {
-        for (index, event) in batch.events.iter().enumerate().filter(|(_, e)| endpoint.wants(&e.event_type)) {
-            let mut delivery = StoredDelivery {
-                id: Uuid::now_v7(),
-                company_id: endpoint.company_id,
-                endpoint_id,
-                event_id: event.id,
-                event_type: event.event_type.clone(),
-                payload: event.body.clone(),
-                batch_id: batch.id,
-                batch_index: index as i32,
-                status: DeliveryStatus::Delivered,
-                attempts: 1,
-                last_status_code: Some(200),
-                last_error: None,
-                next_attempt_at: None,
-                created_at: batch.created_at,
-                delivered_at: Some(batch.created_at),
-            };
+        for index in (0..batch.events.len()).filter(|i| endpoint.wants(&batch.events[*i].event_type)) {
+            let mut delivery = StoredDelivery::first_attempt(&endpoint, batch, index);
+            (delivery.status, delivery.attempts, delivery.last_status_code) = (DeliveryStatus::Delivered, 1, Some(200));
+            delivery.delivered_at = Some(batch.created_at);
             settled(&mut delivery);
             sent.push(delivery);
         }
